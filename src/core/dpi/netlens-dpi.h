@@ -1,0 +1,73 @@
+/* netlens-dpi.h: the boundary between the connection table and deep packet inspection
+ *
+ * Copyright 2026 The Netlens authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+#include "netlens-connection.h"
+#include "netlens-packet.h"
+
+G_BEGIN_DECLS
+
+/* Shared by every worker of one pipeline: the passive DNS name cache
+ * (address -> names seen in DNS answers).  Thread-safe. */
+typedef struct _NetlensNameCache NetlensNameCache;
+
+NetlensNameCache *netlens_name_cache_new    (guint            max_entries,
+                                             guint            freshness_s);
+void              netlens_name_cache_free   (NetlensNameCache *cache);
+/* Record that NAME resolved to ADDR at time NOW_US (microseconds). */
+void              netlens_name_cache_insert (NetlensNameCache  *cache,
+                                             NetlensFamily      family,
+                                             const NetlensAddr *addr,
+                                             const char        *name,
+                                             gint64             now_us);
+/* The freshest name for ADDR, as a new GRefString reference, or NULL. */
+char             *netlens_name_cache_lookup (NetlensNameCache  *cache,
+                                             NetlensFamily      family,
+                                             const NetlensAddr *addr,
+                                             gint64             now_us);
+
+/* Called by a worker for every packet of a TCP or UDP connection when DPI is on.
+ * FROM_LOCAL: the packet goes local -> remote.  May set conn->dpi, conn->app,
+ * conn->app_state, conn->timeout_s and, for QUIC, conn->state.
+ * Returns TRUE when it changed something the UI shows. */
+gboolean     netlens_dpi_inspect           (NetlensConnection   *conn,
+                                            const NetlensPacket *pkt,
+                                            gboolean             from_local,
+                                            NetlensNameCache    *names);
+/* ICMP/ICMPv6 and ARP detail (type, code, echo id/seq, ARP MACs): cheap, also with --no-dpi. */
+void         netlens_dpi_note_control      (NetlensConnection   *conn,
+                                            const NetlensPacket *pkt,
+                                            gboolean             from_local);
+void         netlens_dpi_free              (NetlensDpi          *dpi);
+/* Results only (no reassembly buffers): for snapshots handed to other threads. */
+NetlensDpi  *netlens_dpi_copy_results      (const NetlensDpi    *dpi);
+
+const char  *netlens_dpi_get_sni           (const NetlensDpi    *dpi);
+const char  *netlens_dpi_get_http_host     (const NetlensDpi    *dpi);
+const char  *netlens_dpi_get_ssh_software  (const NetlensDpi    *dpi);  /* remote side's */
+/* One line for the table's application column ("TLS example.org h2"). */
+void         netlens_dpi_append_summary    (const NetlensDpi    *dpi,
+                                            GString             *out);
+/* Every text value, for the query language's bare-word search. Stops when FUNC returns TRUE. */
+gboolean     netlens_dpi_foreach_text      (const NetlensDpi    *dpi,
+                                            gboolean           (*func) (const char *text,
+                                                                        gpointer    user_data),
+                                            gpointer             user_data);
+
+/* Writes the value of the export's "dpi" key: {"http": …, "tls": …, "dns": …, "ssh": …,
+ * "quic": …, "icmp": …, "arp": …} with null for what is unknown.  DPI may be NULL. */
+void         netlens_dpi_write_json        (const NetlensDpi    *dpi,
+                                            GString             *out);
+/* CSV columns, in the order of netlens_dpi_csv_header(); lists joined with ';'. */
+const char *const *netlens_dpi_csv_header  (void);
+void         netlens_dpi_write_csv         (const NetlensDpi    *dpi,
+                                            GPtrArray           *cells);
+
+G_END_DECLS

@@ -1,0 +1,121 @@
+/* netlens-conn-table.h: one worker's shard of the connection table
+ *
+ * Copyright 2026 The Netlens authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+#include "netlens-connection.h"
+#include "netlens-packet.h"
+
+G_BEGIN_DECLS
+
+/* Timeouts in seconds (DESIGN.md "Lifecycle defaults"). */
+typedef struct
+{
+  guint tcp_established_ssh;    /* 1800 */
+  guint tcp_established_http;   /* 600: HTTP and HTTPS/TLS */
+  guint tcp_established;        /* 300 */
+  guint tcp_transient;          /* 60: SYN_SENT, SYN_RECV, FIN_WAIT1/2, CLOSE_WAIT, LAST_ACK */
+  guint tcp_closing;            /* 30: CLOSING, TIME_WAIT */
+  guint tcp_closed;             /* 15, from the moment it closed */
+  guint quic_handshake;         /* 60: INITIAL, HANDSHAKE */
+  guint quic_connected;         /* 180, or the client's max_idle_timeout */
+  guint quic_closed;            /* 15 after CONNECTION_CLOSE */
+  guint dns;                    /* 30 */
+  guint udp;                    /* 60: removed */
+  guint udp_idle;               /* 30: UDP_IDLE after this long without packets */
+  guint udp_stale;              /* 45: UDP_STALE */
+  guint icmp;                   /* 10 */
+  guint arp;                    /* 30 */
+  guint other;                  /* 60: other IP protocols, layer 2 */
+} NetlensTimeouts;
+
+void  netlens_timeouts_init_defaults (NetlensTimeouts         *timeouts);
+/* Seconds of inactivity after which CONN is removed (state, protocol and app). */
+guint netlens_timeouts_for           (const NetlensTimeouts   *timeouts,
+                                      const NetlensConnection *conn);
+/* Seconds until CONN times out at NOW_US (0 when due). */
+gint64 netlens_connection_timeout_left_us (const NetlensTimeouts   *timeouts,
+                                           const NetlensConnection *conn,
+                                           gint64                   now_us);
+
+typedef struct _NetlensConnTable NetlensConnTable;
+typedef struct _NetlensNameCache NetlensNameCache;
+
+typedef void (*NetlensConnEnded) (NetlensConnection *conn,  /* still owned by the table */
+                                  gpointer           user_data);
+
+typedef struct
+{
+  const NetlensTimeouts *timeouts;
+  gboolean               dpi;
+  gboolean               track_changes;   /* keep a dirty list for UI snapshots */
+  guint                  max_connections; /* 0: unlimited */
+  guint32                id_base;         /* row ids: id_base + k * id_stride */
+  guint32                id_stride;
+  NetlensNameCache      *names;           /* may be NULL */
+  NetlensConnEnded       ended;           /* called before a row is freed */
+  gpointer               ended_data;
+} NetlensConnTableConfig;
+
+NetlensConnTable  *netlens_conn_table_new      (const NetlensConnTableConfig *config);
+void               netlens_conn_table_free     (NetlensConnTable    *table);
+/* Account one decoded packet; returns its row (NULL when the packet makes none). */
+NetlensConnection *netlens_conn_table_process  (NetlensConnTable    *table,
+                                                const NetlensPacket *pkt);
+/* Remove what timed out by NOW_US (packet time for files, wall time live). */
+void               netlens_conn_table_expire   (NetlensConnTable    *table,
+                                                gint64               now_us);
+/* End every row with END_OF_CAPTURE. */
+void               netlens_conn_table_end_all  (NetlensConnTable    *table,
+                                                gint64               now_us);
+NetlensConnection *netlens_conn_table_lookup   (NetlensConnTable     *table,
+                                                const NetlensFlowKey *key);
+guint              netlens_conn_table_size     (NetlensConnTable    *table);
+guint64            netlens_conn_table_evicted  (NetlensConnTable    *table);
+/* Attribute rows with this local endpoint to OWNER (reference taken). */
+void               netlens_conn_table_set_owner (NetlensConnTable  *table,
+                                                 guint8             proto,
+                                                 NetlensFamily      family,
+                                                 const NetlensAddr *addr,
+                                                 guint16            port,
+                                                 NetlensOwner      *owner);
+/* Snapshots of the rows changed since the last call, ids of rows removed since. */
+void               netlens_conn_table_collect_changes (NetlensConnTable *table,
+                                                       GPtrArray        *updated,
+                                                       GArray           *removed);
+/* Iterate live rows (tests, debugging). */
+void               netlens_conn_table_foreach  (NetlensConnTable    *table,
+                                                GFunc                func,
+                                                gpointer             user_data);
+
+/* Decode (netlens-decode.c) */
+typedef enum
+{
+  NETLENS_DECODE_OK = 0,      /* something to count */
+  NETLENS_DECODE_SKIP,        /* a valid frame with nothing to count (e.g. an unknown ethertype) */
+  NETLENS_DECODE_MALFORMED,   /* headers cut or inconsistent */
+} NetlensDecodeResult;
+
+NetlensDecodeResult netlens_decode_packet (int            link_type,
+                                           const guint8  *data,
+                                           guint32        caplen,
+                                           guint32        wirelen,
+                                           gint64         ts_us,
+                                           NetlensPacket *pkt);
+
+/* Flow key of PKT with local = source; *FORWARD tells whether it had to be swapped
+ * into the canonical (lower endpoint first) order used for hashing. */
+void     netlens_flow_key_from_packet (const NetlensPacket *pkt,
+                                       NetlensFlowKey      *key);
+void     netlens_flow_key_reverse     (const NetlensFlowKey *key,
+                                       NetlensFlowKey       *out);
+/* Hash that is the same for both directions of a flow. */
+guint32  netlens_flow_key_hash_symmetric (const NetlensFlowKey *key);
+
+G_END_DECLS
