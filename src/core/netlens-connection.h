@@ -127,8 +127,8 @@ typedef struct _NetlensConnection NetlensConnection;
 struct _NetlensConnection
 {
   NetlensConnection *next;          /* hash chain in the shard */
-  NetlensConnection *lru_prev;      /* age list in the shard, oldest first */
-  NetlensConnection *lru_next;
+  NetlensConnection *wheel_prev;    /* timer wheel slot of its deadline (lifecycle, eviction) */
+  NetlensConnection *wheel_next;
   NetlensConnection *dirty_next;    /* changes since the last snapshot */
   NetlensFlowKey     key;
   guint32            hash;
@@ -159,10 +159,8 @@ struct _NetlensConnection
   char              *country;       /* GeoIP ISO country code (GRefString), or NULL */
   char              *as_org;        /* GeoIP AS organisation (GRefString), or NULL */
   guint32            asn;           /* GeoIP AS number, 0 = unknown */
-  /* rate: bytes in the last two one-second buckets, per direction */
-  gint64             rate_bucket;   /* second of the current bucket */
-  guint32            rate_tx[2];
-  guint32            rate_rx[2];
+  /* Rates are not kept per row (memory): consumers derive them from the byte
+   * counters of successive snapshots. */
 };
 
 const char *netlens_proto_to_string      (NetlensProto proto);
