@@ -49,6 +49,16 @@ typedef struct _NetlensNameCache NetlensNameCache;
 
 typedef void (*NetlensConnEnded) (NetlensConnection *conn,  /* still owned by the table */
                                   gpointer           user_data);
+/* The owner of a local socket (proto, address, port), as a new reference, or NULL. */
+typedef NetlensOwner *(*NetlensOwnerLookup) (guint8             proto,
+                                             NetlensFamily      family,
+                                             const NetlensAddr *addr,
+                                             guint16            port,
+                                             gpointer           user_data);
+/* Whether ADDR is one of this machine's addresses (live capture). */
+typedef gboolean (*NetlensIsLocal) (NetlensFamily      family,
+                                    const NetlensAddr *addr,
+                                    gpointer           user_data);
 
 typedef struct
 {
@@ -61,6 +71,9 @@ typedef struct
   NetlensNameCache      *names;           /* may be NULL */
   NetlensConnEnded       ended;           /* called before a row is freed */
   gpointer               ended_data;
+  NetlensOwnerLookup     owner_lookup;    /* may be NULL */
+  NetlensIsLocal         is_local;        /* NULL: files, the initiator is local */
+  gpointer               lookup_data;
 } NetlensConnTableConfig;
 
 NetlensConnTable  *netlens_conn_table_new      (const NetlensConnTableConfig *config);
@@ -78,12 +91,15 @@ NetlensConnection *netlens_conn_table_lookup   (NetlensConnTable     *table,
                                                 const NetlensFlowKey *key);
 guint              netlens_conn_table_size     (NetlensConnTable    *table);
 guint64            netlens_conn_table_evicted  (NetlensConnTable    *table);
-/* Attribute rows with this local endpoint to OWNER (reference taken). */
+/* Attribute the row with these endpoints (either orientation) to OWNER, which owns the
+ * socket at LADDR:LPORT (reference taken). */
 void               netlens_conn_table_set_owner (NetlensConnTable  *table,
                                                  guint8             proto,
                                                  NetlensFamily      family,
-                                                 const NetlensAddr *addr,
-                                                 guint16            port,
+                                                 const NetlensAddr *laddr,
+                                                 guint16            lport,
+                                                 const NetlensAddr *raddr,
+                                                 guint16            rport,
                                                  NetlensOwner      *owner);
 /* Snapshots of the rows changed since the last call, ids of rows removed since. */
 void               netlens_conn_table_collect_changes (NetlensConnTable *table,

@@ -92,13 +92,23 @@ void             netlens_pipeline_set_capture_drops (NetlensPipeline *pipeline,
                                                      guint64          dropped_kernel,
                                                      guint64          dropped_interface,
                                                      guint64          owner_events_lost);
-/* A socket owner learned by the helper: attributes matching rows. Takes a reference. */
+/* A socket owner learned by the helper: OWNER's socket is LADDR:LPORT, connected to
+ * RADDR:RPORT (RADDR NULL: a listening or unconnected socket; an all-zero LADDR: any
+ * address).  Attributes existing and future rows, on either side.  Takes a reference. */
 void             netlens_pipeline_push_owner   (NetlensPipeline   *pipeline,
                                                 guint8             proto,
                                                 NetlensFamily      family,
-                                                const NetlensAddr *addr,
-                                                guint16            port,
+                                                const NetlensAddr *laddr,
+                                                guint16            lport,
+                                                const NetlensAddr *raddr,
+                                                guint16            rport,
                                                 NetlensOwner      *owner);
+/* This machine's addresses in the captured namespace (live): rows put them on the
+ * local side.  Replaces the previous set. */
+void             netlens_pipeline_set_local_addresses (NetlensPipeline   *pipeline,
+                                                       NetlensFamily      family,
+                                                       const NetlensAddr *addrs,
+                                                       guint              n_addrs);
 /* End of input: every live row ends with END_OF_CAPTURE (to the sink), workers stop. */
 void             netlens_pipeline_finish       (NetlensPipeline   *pipeline);
 
