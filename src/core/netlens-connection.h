@@ -140,6 +140,7 @@ struct _NetlensConnection
   guint8             end_reason;    /* NetlensEndReason */
   guint8             flags;
   guint8             extra_flags;
+  guint16            wheel_slot;    /* the timer wheel slot it is in */
   guint32            timeout_s;     /* override from DPI (QUIC max_idle_timeout), 0 = table */
   guint32            local_fin_seq;
   guint32            remote_fin_seq;
