@@ -308,7 +308,8 @@ netlens_wire_reader_next (NetlensWireReader *reader,
                    "Unknown frame type %u in the capture stream", type);
       return NETLENS_WIRE_READ_ERROR;
     }
-  if (!reader->seen_hello && type != NETLENS_WIRE_HELLO)
+  /* a helper that fails before it can capture sends only an error frame */
+  if (!reader->seen_hello && type != NETLENS_WIRE_HELLO && type != NETLENS_WIRE_ERROR)
     {
       reader->failed = TRUE;
       g_set_error (error, NETLENS_WIRE_PARSE_ERROR, NETLENS_WIRE_PARSE_ERROR_MALFORMED,

@@ -7,8 +7,9 @@
  * A stream of frames, each an 8-byte header {u16 type, u16 reserved (0), u32 payload
  * length} followed by the payload.  Integers are little-endian; a string is a u16
  * length and that many bytes (no NUL); an address is 16 bytes (IPv4 in the first 4).
- * The first frame is always HELLO.  The reader treats the bytes as untrusted: every
- * length is bounded, and a truncated, oversized or malformed frame is a clean error.
+ * The first frame is HELLO, or an ERROR when the helper failed before capturing.  The
+ * reader treats the bytes as untrusted: every length is bounded, and a truncated,
+ * oversized or malformed frame is a clean error.
  */
 
 #pragma once
@@ -216,7 +217,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetlensWireReader, netlens_wire_reader_free)
 void                   netlens_wire_reader_feed  (NetlensWireReader *reader,
                                                   const guint8      *data,
                                                   gsize              len);
-/* The next complete frame.  The first must be HELLO (checked). */
+/* The next complete frame.  The first must be HELLO or ERROR (checked). */
 NetlensWireReadResult  netlens_wire_reader_next  (NetlensWireReader *reader,
                                                   NetlensWireFrame  *frame,
                                                   GError           **error);
