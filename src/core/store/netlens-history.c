@@ -1,0 +1,1794 @@
+/* netlens-history.c: the SQLite history store
+ *
+ * Copyright 2026 The Netlens authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "netlens-history"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "netlens-history.h"
+#include "netlens-export.h"
+#include "netlens-dpi.h"
+
+/* "NLHS": PRAGMA application_id, so that another program's database is not taken for ours. */
+#define NETLENS_HISTORY_APPLICATION_ID 0x4E4C4853
+
+#define DEFAULT_QUEUE_LIMIT 20000
+#define DEFAULT_BATCH_ROWS  500
+#define DEFAULT_BATCH_MS    1000
+#define RETENTION_CHUNKS_PER_BATCH 4
+#define USEC_PER_MINUTE G_GINT64_CONSTANT (60000000)
+#define USEC_PER_DAY    G_GINT64_CONSTANT (86400000000)
+/* Traffic of one push is spread over at most this many minutes (a day). */
+#define MAX_SPREAD_MINUTES 1440
+
+G_DEFINE_QUARK (netlens-history-error-quark, netlens_history_error)
+
+/* Schema migrations: MIGRATIONS[v] takes a database from version v to v + 1. */
+static const char *const migrations[] = {
+  /* 0 -> 1 */
+  "CREATE TABLE sessions ("
+  "  id INTEGER PRIMARY KEY,"
+  "  started INTEGER NOT NULL,"
+  "  source TEXT);"
+  "CREATE TABLE connections ("
+  "  id INTEGER PRIMARY KEY,"
+  "  session INTEGER NOT NULL,"
+  "  conn_id INTEGER NOT NULL,"
+  "  generation INTEGER NOT NULL,"
+  "  first_seen INTEGER NOT NULL,"
+  "  proto INTEGER, family INTEGER, ip_proto INTEGER, protocol TEXT,"
+  "  laddr BLOB, lport INTEGER, raddr BLOB, rport INTEGER,"
+  "  local_address TEXT, remote_address TEXT,"
+  "  state TEXT, app_state TEXT, app TEXT, end_reason TEXT, service TEXT,"
+  "  last_seen INTEGER NOT NULL, ended INTEGER, state_since INTEGER,"
+  "  tx_packets INTEGER, tx_bytes INTEGER, rx_packets INTEGER, rx_bytes INTEGER,"
+  "  best_name TEXT, sni TEXT, http_host TEXT, dns_name TEXT, reverse_name TEXT,"
+  "  pid INTEGER, uid INTEGER, process_name TEXT, cmdline TEXT, user_name TEXT,"
+  "  exe TEXT, cgroup TEXT, app_id TEXT,"
+  "  peer_pid INTEGER, peer_uid INTEGER, peer_name TEXT, peer_cmdline TEXT, peer_user TEXT,"
+  "  peer_exe TEXT, peer_cgroup TEXT, peer_app_id TEXT,"
+  "  program TEXT,"
+  "  country TEXT, asn INTEGER, as_org TEXT, timeout_s INTEGER, flags INTEGER,"
+  "  dpi TEXT, json TEXT,"
+  "  written INTEGER NOT NULL);"
+  "CREATE UNIQUE INDEX connections_identity"
+  "  ON connections (session, conn_id, generation, first_seen);"
+  "CREATE INDEX connections_last_seen ON connections (last_seen);"
+  "CREATE INDEX connections_first_seen ON connections (first_seen);"
+  "CREATE INDEX connections_written ON connections (written);"
+  "CREATE TABLE connection_minutes ("
+  "  conn INTEGER NOT NULL, minute INTEGER NOT NULL, tx INTEGER NOT NULL, rx INTEGER NOT NULL,"
+  "  PRIMARY KEY (conn, minute)) WITHOUT ROWID;"
+  "CREATE TABLE program_minutes ("
+  "  minute INTEGER NOT NULL, program TEXT NOT NULL, tx INTEGER NOT NULL, rx INTEGER NOT NULL,"
+  "  PRIMARY KEY (minute, program)) WITHOUT ROWID;",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == NETLENS_HISTORY_SCHEMA_VERSION);
+
+/* The columns written for every row, after the identity (session, conn_id, generation,
+ * first_seen); the order is the order of the binds in bind_row(). */
+static const char *const row_columns[] = {
+  "proto", "family", "ip_proto", "protocol",
+  "laddr", "lport", "raddr", "rport", "local_address", "remote_address",
+  "state", "app_state", "app", "end_reason", "service",
+  "last_seen", "ended", "state_since",
+  "tx_packets", "tx_bytes", "rx_packets", "rx_bytes",
+  "best_name", "sni", "http_host", "dns_name", "reverse_name",
+  "pid", "uid", "process_name", "cmdline", "user_name", "exe", "cgroup", "app_id",
+  "peer_pid", "peer_uid", "peer_name", "peer_cmdline", "peer_user", "peer_exe",
+  "peer_cgroup", "peer_app_id",
+  "program",
+  "country", "asn", "as_org", "timeout_s", "flags",
+  "dpi", "json",
+  "written",
+};
+#define N_IDENTITY_COLUMNS 4
+
+typedef struct
+{
+  NetlensConnection *conn;
+  gint64             session;
+  gint64             pushed;   /* monotonic */
+} QueueItem;
+
+struct _NetlensHistory
+{
+  char         *path;
+
+  /* The writing connection and its statements: the writer thread's, or the flushing
+   * caller's when no writer runs. */
+  GMutex        db_lock;
+  sqlite3      *db;
+  sqlite3_stmt *find_stmt;
+  sqlite3_stmt *insert_stmt;
+  sqlite3_stmt *update_stmt;
+  sqlite3_stmt *conn_minute_stmt;
+  sqlite3_stmt *program_minute_stmt;
+
+  /* The reading connection (queries from any thread, one at a time). */
+  GMutex        read_lock;
+  sqlite3      *rdb;
+
+  /* Everything below is guarded by LOCK. */
+  GMutex        lock;
+  GCond         cond;
+  GQueue        queue;
+  guint         queue_limit;
+  guint         batch_rows;
+  guint         batch_ms;
+  guint64       dropped;
+  guint64       written;
+  guint64       batches;
+  guint64       flush_requested;
+  guint64       flush_done;
+  gboolean      stopping;
+  gboolean      writing;      /* a batch is being written outside LOCK */
+  GThread      *thread;
+  gint64        session;
+  guint         retention_days;
+  guint64       retention_bytes;
+  GError       *error;
+};
+
+/* ---- small SQLite helpers ---- */
+
+static void
+set_sqlite_error (GError    **error,
+                  sqlite3    *db,
+                  int         rc,
+                  const char *what)
+{
+  int code = NETLENS_HISTORY_ERROR_FAILED;
+
+  if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
+    code = NETLENS_HISTORY_ERROR_CORRUPT;
+  g_set_error (error, NETLENS_HISTORY_ERROR, code, "%s: %s", what,
+               db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+}
+
+static gboolean
+exec_sql (sqlite3     *db,
+          const char  *sql,
+          GError     **error)
+{
+  char *msg = NULL;
+  int rc = sqlite3_exec (db, sql, NULL, NULL, &msg);
+
+  if (rc != SQLITE_OK)
+    {
+      int code = (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
+                 ? NETLENS_HISTORY_ERROR_CORRUPT : NETLENS_HISTORY_ERROR_FAILED;
+      g_set_error (error, NETLENS_HISTORY_ERROR, code, "%s", msg ? msg : sqlite3_errstr (rc));
+      sqlite3_free (msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The first column of the first row of SQL as an integer. */
+static gboolean
+query_int (sqlite3     *db,
+           const char  *sql,
+           gint64      *out,
+           GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, rc, sql);
+      return FALSE;
+    }
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out = sqlite3_column_int64 (stmt, 0);
+  else if (rc == SQLITE_DONE)
+    *out = 0;
+  else
+    {
+      set_sqlite_error (error, db, rc, sql);
+      sqlite3_finalize (stmt);
+      return FALSE;
+    }
+  sqlite3_finalize (stmt);
+  return TRUE;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           index,
+           const char   *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+static const char *
+column_text (sqlite3_stmt *stmt,
+             int           index)
+{
+  return (const char *) sqlite3_column_text (stmt, index);
+}
+
+/* ---- opening ---- */
+
+static guint32
+read_be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+/* Checks the 100-byte SQLite header of an existing file without SQLite, so that nothing
+ * that is not a database is ever handed to it in write mode. */
+static gboolean
+check_file_header (const char  *path,
+                   gboolean    *is_empty,
+                   GError     **error)
+{
+  guint8 header[100];
+  FILE *f;
+  gsize n;
+
+  *is_empty = FALSE;
+  f = g_fopen (path, "rb");
+  if (f == NULL)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Cannot read the history %s: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+  n = fread (header, 1, sizeof header, f);
+  fclose (f);
+  if (n == 0)
+    {
+      *is_empty = TRUE;
+      return TRUE;
+    }
+  if (n < sizeof header || memcmp (header, "SQLite format 3", 16) != 0)
+    {
+      g_set_error (error, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_CORRUPT,
+                   "The history %s is damaged or not an SQLite database; it was left as it is",
+                   path);
+      return FALSE;
+    }
+  /* user_version at offset 60, application_id at 68, both big-endian */
+  if (read_be32 (header + 68) != 0 && read_be32 (header + 68) != NETLENS_HISTORY_APPLICATION_ID)
+    {
+      g_set_error (error, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_CORRUPT,
+                   "%s is an SQLite database of another program, not a Netlens history; "
+                   "it was left as it is", path);
+      return FALSE;
+    }
+  if (read_be32 (header + 60) > NETLENS_HISTORY_SCHEMA_VERSION)
+    {
+      g_set_error (error, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_NEWER,
+                   "The history %s was written by a newer version of Netlens (schema %u, "
+                   "this one knows %u); it was left as it is", path,
+                   read_be32 (header + 60), NETLENS_HISTORY_SCHEMA_VERSION);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* With a read-only connection: schema version, application id and PRAGMA quick_check. */
+static gboolean
+check_database (const char  *path,
+                GError     **error)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 version = 0, app_id = 0, n_tables = 0;
+  g_autoptr(GString) problems = g_string_new (NULL);
+  int rc;
+
+  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, rc, "Cannot open the history");
+      sqlite3_close (db);
+      return FALSE;
+    }
+  sqlite3_busy_timeout (db, 5000);
+
+  if (!query_int (db, "PRAGMA user_version", &version, error)
+      || !query_int (db, "PRAGMA application_id", &app_id, error)
+      || !query_int (db, "SELECT count(*) FROM sqlite_schema", &n_tables, error))
+    goto corrupt;
+
+  if (version > NETLENS_HISTORY_SCHEMA_VERSION)
+    {
+      g_set_error (error, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_NEWER,
+                   "The history %s was written by a newer version of Netlens (schema %"
+                   G_GINT64_FORMAT ", this one knows %d); it was left as it is", path,
+                   version, NETLENS_HISTORY_SCHEMA_VERSION);
+      sqlite3_close (db);
+      return FALSE;
+    }
+  if ((app_id != 0 && app_id != NETLENS_HISTORY_APPLICATION_ID)
+      || (version == 0 && n_tables > 0))
+    {
+      g_set_error (error, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_CORRUPT,
+                   "%s is an SQLite database of another program, not a Netlens history; "
+                   "it was left as it is", path);
+      sqlite3_close (db);
+      return FALSE;
+    }
+
+  rc = sqlite3_prepare_v2 (db, "PRAGMA quick_check(5)", -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      {
+        const char *line = column_text (stmt, 0);
+        if (g_strcmp0 (line, "ok") != 0)
+          g_string_append_printf (problems, "%s%s", problems->len ? "; " : "", line);
+      }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, rc, "quick_check");
+      goto corrupt;
+    }
+  if (problems->len > 0)
+    {
+      g_set_error (error, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_CORRUPT,
+                   "%s", problems->str);
+      goto corrupt;
+    }
+  sqlite3_close (db);
+  return TRUE;
+
+corrupt:
+  sqlite3_close (db);
+  if (error != NULL && *error != NULL)
+    {
+      char *old = (*error)->message;
+      (*error)->message = g_strdup_printf ("The history %s is damaged (%s); it was left as it is",
+                                           path, old);
+      (*error)->code = NETLENS_HISTORY_ERROR_CORRUPT;
+      g_free (old);
+    }
+  return FALSE;
+}
+
+static gboolean
+migrate (sqlite3     *db,
+         GError     **error)
+{
+  gint64 version = 0;
+
+  if (!query_int (db, "PRAGMA user_version", &version, error))
+    return FALSE;
+  if (version == NETLENS_HISTORY_SCHEMA_VERSION)
+    return TRUE;
+
+  if (version == 0)
+    {
+      gint64 mode = 0;
+
+      /* Takes effect on an empty file only; once WAL mode has written the header, a VACUUM
+       * (of an empty database: instant) applies it. */
+      if (!exec_sql (db, "PRAGMA auto_vacuum = INCREMENTAL", error)
+          || !query_int (db, "PRAGMA auto_vacuum", &mode, error))
+        return FALSE;
+      if (mode != 2 && !exec_sql (db, "VACUUM", error))
+        return FALSE;
+    }
+  if (!exec_sql (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  for (gint64 v = version; v < NETLENS_HISTORY_SCHEMA_VERSION; v++)
+    {
+      g_debug ("Migrating the history schema from version %" G_GINT64_FORMAT, v);
+      if (!exec_sql (db, migrations[v], error))
+        goto fail;
+    }
+  {
+    g_autofree char *sql = g_strdup_printf ("PRAGMA user_version = %d; PRAGMA application_id = %d",
+                                            NETLENS_HISTORY_SCHEMA_VERSION,
+                                            NETLENS_HISTORY_APPLICATION_ID);
+    if (!exec_sql (db, sql, error))
+      goto fail;
+  }
+  return exec_sql (db, "COMMIT", error);
+
+fail:
+  exec_sql (db, "ROLLBACK", NULL);
+  return FALSE;
+}
+
+static gboolean
+prepare_statements (NetlensHistory  *history,
+                    GError         **error)
+{
+  g_autoptr(GString) insert = g_string_new ("INSERT INTO connections "
+                                            "(session, conn_id, generation, first_seen");
+  g_autoptr(GString) update = g_string_new ("UPDATE connections SET ");
+  struct { sqlite3_stmt **stmt; const char *sql; } stmts[] = {
+    { &history->find_stmt,
+      "SELECT id, tx_bytes, rx_bytes, last_seen, ended FROM connections "
+      "WHERE session = ?1 AND conn_id = ?2 AND generation = ?3 AND first_seen = ?4" },
+    { &history->conn_minute_stmt,
+      "INSERT INTO connection_minutes (conn, minute, tx, rx) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT (conn, minute) DO UPDATE SET tx = tx + excluded.tx, rx = rx + excluded.rx" },
+    { &history->program_minute_stmt,
+      "INSERT INTO program_minutes (minute, program, tx, rx) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT (minute, program) DO UPDATE SET tx = tx + excluded.tx, rx = rx + excluded.rx" },
+    { &history->insert_stmt, NULL },
+    { &history->update_stmt, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (row_columns); i++)
+    {
+      g_string_append_printf (insert, ", %s", row_columns[i]);
+      g_string_append_printf (update, "%s%s = ?%u", i ? ", " : "", row_columns[i],
+                              i + 1 + N_IDENTITY_COLUMNS);
+    }
+  g_string_append (insert, ") VALUES (?1, ?2, ?3, ?4");
+  for (guint i = 0; i < G_N_ELEMENTS (row_columns); i++)
+    g_string_append_printf (insert, ", ?%u", i + 1 + N_IDENTITY_COLUMNS);
+  g_string_append (insert, ")");
+  /* ?1 is the row id; ?2..?4 are bound but unused by the UPDATE */
+  g_string_append (update, " WHERE id = ?1");
+  stmts[3].sql = insert->str;
+  stmts[4].sql = update->str;
+
+  for (guint i = 0; i < G_N_ELEMENTS (stmts); i++)
+    {
+      int rc = sqlite3_prepare_v3 (history->db, stmts[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                   stmts[i].stmt, NULL);
+      if (rc != SQLITE_OK)
+        {
+          set_sqlite_error (error, history->db, rc, "Cannot prepare the history statements");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static void
+finalize_statements (NetlensHistory *history)
+{
+  g_clear_pointer (&history->find_stmt, sqlite3_finalize);
+  g_clear_pointer (&history->insert_stmt, sqlite3_finalize);
+  g_clear_pointer (&history->update_stmt, sqlite3_finalize);
+  g_clear_pointer (&history->conn_minute_stmt, sqlite3_finalize);
+  g_clear_pointer (&history->program_minute_stmt, sqlite3_finalize);
+}
+
+static gint64
+insert_session (sqlite3    *db,
+                const char *source)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 id = 0;
+
+  if (sqlite3_prepare_v2 (db, "INSERT INTO sessions (started, source) VALUES (?1, ?2)", -1,
+                          &stmt, NULL) != SQLITE_OK)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, g_get_real_time ());
+  bind_text (stmt, 2, source);
+  if (sqlite3_step (stmt) == SQLITE_DONE)
+    id = sqlite3_last_insert_rowid (db);
+  sqlite3_finalize (stmt);
+  return id;
+}
+
+NetlensHistory *
+netlens_history_open (const char  *path,
+                      GError     **error)
+{
+  g_autoptr(NetlensHistory) history = NULL;
+  g_autofree char *dir = NULL;
+  gboolean exists, is_empty = FALSE;
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Cannot create the folder %s: %s", dir, g_strerror (saved));
+      return NULL;
+    }
+
+  exists = g_file_test (path, G_FILE_TEST_EXISTS);
+  if (exists)
+    {
+      if (!check_file_header (path, &is_empty, error))
+        return NULL;
+      if (!is_empty && !check_database (path, error))
+        return NULL;
+    }
+
+  history = g_new0 (NetlensHistory, 1);
+  history->path = g_strdup (path);
+  g_mutex_init (&history->db_lock);
+  g_mutex_init (&history->read_lock);
+  g_mutex_init (&history->lock);
+  g_cond_init (&history->cond);
+  g_queue_init (&history->queue);
+  history->queue_limit = DEFAULT_QUEUE_LIMIT;
+  history->batch_rows = DEFAULT_BATCH_ROWS;
+  history->batch_ms = DEFAULT_BATCH_MS;
+  history->retention_days = NETLENS_HISTORY_DEFAULT_DAYS;
+  history->retention_bytes = NETLENS_HISTORY_DEFAULT_MAX_BYTES;
+
+  rc = sqlite3_open_v2 (path, &history->db,
+                        SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE)
+                        | SQLITE_OPEN_FULLMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (error, history->db, rc, "Cannot open the history");
+      return NULL;
+    }
+  sqlite3_busy_timeout (history->db, 5000);
+  sqlite3_extended_result_codes (history->db, 0);
+
+  /* WAL: readers beside the writer; FULL: a committed batch survives a power loss. */
+  if (!exec_sql (history->db, "PRAGMA journal_mode = WAL", error)
+      || !exec_sql (history->db, "PRAGMA synchronous = FULL", error)
+      || !exec_sql (history->db, "PRAGMA journal_size_limit = 8388608", error)
+      || !migrate (history->db, error)
+      || !prepare_statements (history, error))
+    return NULL;
+
+  history->session = insert_session (history->db, NULL);
+  if (history->session == 0)
+    {
+      set_sqlite_error (error, history->db, sqlite3_errcode (history->db),
+                        "Cannot write to the history");
+      return NULL;
+    }
+
+  rc = sqlite3_open_v2 (path, &history->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (error, history->rdb, rc, "Cannot open the history for reading");
+      return NULL;
+    }
+  sqlite3_busy_timeout (history->rdb, 5000);
+
+  return g_steal_pointer (&history);
+}
+
+const char *
+netlens_history_get_path (NetlensHistory *history)
+{
+  g_return_val_if_fail (history != NULL, NULL);
+  return history->path;
+}
+
+char *
+netlens_history_default_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "netlens", "history.sqlite", NULL);
+}
+
+gboolean
+netlens_history_set_aside (const char  *path,
+                           char       **new_path,
+                           GError     **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+  g_autofree char *target = NULL;
+  static const char *const suffixes[] = { "-wal", "-shm", "-journal" };
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  target = g_strdup_printf ("%s.broken-%s", path, stamp);
+  for (guint n = 2; g_file_test (target, G_FILE_TEST_EXISTS); n++)
+    {
+      g_free (target);
+      target = g_strdup_printf ("%s.broken-%s-%u", path, stamp, n);
+    }
+  if (g_rename (path, target) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Cannot move %s aside: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+  /* The companions go with it: a -wal left behind would be replayed into the new file. */
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *from = g_strconcat (path, suffixes[i], NULL);
+      g_autofree char *to = g_strconcat (target, suffixes[i], NULL);
+      if (g_file_test (from, G_FILE_TEST_EXISTS) && g_rename (from, to) != 0)
+        g_warning ("Cannot move %s aside: %s", from, g_strerror (errno));
+    }
+  if (new_path != NULL)
+    *new_path = g_steal_pointer (&target);
+  return TRUE;
+}
+
+void
+netlens_history_begin_session (NetlensHistory *history,
+                               const char     *source)
+{
+  gint64 id;
+
+  g_return_if_fail (history != NULL);
+
+  g_mutex_lock (&history->db_lock);
+  id = insert_session (history->db, source);
+  g_mutex_unlock (&history->db_lock);
+  if (id == 0)
+    {
+      g_warning ("Cannot start a history session: %s", sqlite3_errmsg (history->db));
+      return;
+    }
+  g_mutex_lock (&history->lock);
+  history->session = id;
+  g_mutex_unlock (&history->lock);
+}
+
+/* ---- writing ---- */
+
+const char *
+netlens_history_program_key (const NetlensConnection *conn)
+{
+  if (conn->process == NULL)
+    return "";
+  if (conn->process->app_id != NULL && conn->process->app_id[0] != '\0')
+    return conn->process->app_id;
+  return conn->process->name != NULL ? conn->process->name : "";
+}
+
+static void
+bind_owner (sqlite3_stmt       *stmt,
+            int                 index,
+            const NetlensOwner *owner)
+{
+  if (owner == NULL)
+    {
+      for (int i = 0; i < 8; i++)
+        sqlite3_bind_null (stmt, index + i);
+      return;
+    }
+  sqlite3_bind_int64 (stmt, index, owner->pid);
+  sqlite3_bind_int64 (stmt, index + 1, owner->uid);
+  bind_text (stmt, index + 2, owner->name);
+  bind_text (stmt, index + 3, owner->cmdline);
+  bind_text (stmt, index + 4, owner->user);
+  bind_text (stmt, index + 5, owner->exe);
+  bind_text (stmt, index + 6, owner->cgroup);
+  bind_text (stmt, index + 7, owner->app_id);
+}
+
+/* Binds ?1..?4 (identity) and the row columns, in the order of row_columns. */
+static void
+bind_row (sqlite3_stmt            *stmt,
+          gint64                   session,
+          const NetlensConnection *conn,
+          GString                 *dpi_json,
+          GString                 *json)
+{
+  char proto_buf[32];
+  char addr_buf[64];
+  int i = 1;
+
+  sqlite3_bind_int64 (stmt, i++, session);
+  sqlite3_bind_int64 (stmt, i++, conn->id);
+  sqlite3_bind_int64 (stmt, i++, conn->generation);
+  sqlite3_bind_int64 (stmt, i++, conn->first_seen);
+
+  sqlite3_bind_int (stmt, i++, conn->key.proto);
+  sqlite3_bind_int (stmt, i++, conn->key.family);
+  sqlite3_bind_int (stmt, i++, conn->key.ip_proto);
+  bind_text (stmt, i++, netlens_connection_protocol_name (conn, proto_buf, sizeof proto_buf));
+  sqlite3_bind_blob (stmt, i++, conn->key.laddr.bytes, sizeof conn->key.laddr.bytes,
+                     SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, i++, conn->key.lport);
+  sqlite3_bind_blob (stmt, i++, conn->key.raddr.bytes, sizeof conn->key.raddr.bytes,
+                     SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, i++, conn->key.rport);
+  bind_text (stmt, i++, netlens_addr_to_string (conn->key.family, &conn->key.laddr,
+                                                addr_buf, sizeof addr_buf));
+  bind_text (stmt, i++, netlens_addr_to_string (conn->key.family, &conn->key.raddr,
+                                                addr_buf, sizeof addr_buf));
+  bind_text (stmt, i++, netlens_state_to_string (conn->state));
+  bind_text (stmt, i++, conn->app_state ? netlens_app_state_to_string (conn->app_state) : NULL);
+  bind_text (stmt, i++, conn->app ? netlens_app_to_string (conn->app) : NULL);
+  bind_text (stmt, i++, conn->end_reason ? netlens_end_reason_to_string (conn->end_reason) : NULL);
+  bind_text (stmt, i++, netlens_connection_get_service (conn));
+  sqlite3_bind_int64 (stmt, i++, conn->last_seen);
+  if (conn->ended != 0)
+    sqlite3_bind_int64 (stmt, i++, conn->ended);
+  else
+    sqlite3_bind_null (stmt, i++);
+  sqlite3_bind_int64 (stmt, i++, conn->state_since);
+  sqlite3_bind_int64 (stmt, i++, conn->tx_packets);
+  sqlite3_bind_int64 (stmt, i++, (gint64) conn->tx_bytes);
+  sqlite3_bind_int64 (stmt, i++, conn->rx_packets);
+  sqlite3_bind_int64 (stmt, i++, (gint64) conn->rx_bytes);
+  bind_text (stmt, i++, netlens_connection_get_best_name (conn));
+  bind_text (stmt, i++, netlens_connection_get_sni (conn));
+  bind_text (stmt, i++, netlens_connection_get_http_host (conn));
+  bind_text (stmt, i++, conn->dns_name);
+  bind_text (stmt, i++, conn->reverse_name);
+  bind_owner (stmt, i, conn->process);
+  i += 8;
+  bind_owner (stmt, i, conn->peer_process);
+  i += 8;
+  bind_text (stmt, i++, netlens_history_program_key (conn));
+  bind_text (stmt, i++, conn->country);
+  if (conn->asn != 0)
+    sqlite3_bind_int64 (stmt, i++, conn->asn);
+  else
+    sqlite3_bind_null (stmt, i++);
+  bind_text (stmt, i++, conn->as_org);
+  sqlite3_bind_int64 (stmt, i++, conn->timeout_s);
+  sqlite3_bind_int (stmt, i++, conn->flags | (conn->extra_flags << 8));
+  sqlite3_bind_text (stmt, i++, dpi_json->str, (int) dpi_json->len, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, i++, json->str, (int) json->len, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, i++, g_get_real_time ());
+  g_assert (i == 1 + N_IDENTITY_COLUMNS + (int) G_N_ELEMENTS (row_columns));
+}
+
+static int
+add_minute (NetlensHistory *history,
+            gint64          row_id,
+            const char     *program,
+            gint64          minute_us,
+            guint64         tx,
+            guint64         rx)
+{
+  int rc;
+
+  if (tx == 0 && rx == 0)
+    return SQLITE_OK;
+
+  sqlite3_bind_int64 (history->conn_minute_stmt, 1, row_id);
+  sqlite3_bind_int64 (history->conn_minute_stmt, 2, minute_us);
+  sqlite3_bind_int64 (history->conn_minute_stmt, 3, (gint64) tx);
+  sqlite3_bind_int64 (history->conn_minute_stmt, 4, (gint64) rx);
+  rc = sqlite3_step (history->conn_minute_stmt);
+  sqlite3_reset (history->conn_minute_stmt);
+  if (rc != SQLITE_DONE)
+    return rc;
+
+  sqlite3_bind_int64 (history->program_minute_stmt, 1, minute_us);
+  sqlite3_bind_text (history->program_minute_stmt, 2, program, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (history->program_minute_stmt, 3, (gint64) tx);
+  sqlite3_bind_int64 (history->program_minute_stmt, 4, (gint64) rx);
+  rc = sqlite3_step (history->program_minute_stmt);
+  sqlite3_reset (history->program_minute_stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static gint64
+minute_floor (gint64 ts_us)
+{
+  gint64 m = ts_us / USEC_PER_MINUTE;
+  if (ts_us < 0 && ts_us % USEC_PER_MINUTE != 0)
+    m--;
+  return m * USEC_PER_MINUTE;
+}
+
+/* Spreads TX/RX bytes over the minutes of [FROM, TO] in proportion to the time in each,
+ * so that the buckets always add up to the totals. */
+static int
+add_traffic (NetlensHistory *history,
+             gint64          row_id,
+             const char     *program,
+             gint64          from,
+             gint64          to,
+             guint64         tx,
+             guint64         rx)
+{
+  gint64 first, last, span;
+  guint64 tx_done = 0, rx_done = 0;
+  int rc;
+
+  if (tx == 0 && rx == 0)
+    return SQLITE_OK;
+  if (to < from)
+    to = from;
+  if (to - from > MAX_SPREAD_MINUTES * USEC_PER_MINUTE)
+    from = to - MAX_SPREAD_MINUTES * USEC_PER_MINUTE;
+  first = minute_floor (from);
+  last = minute_floor (to);
+  span = to - from;
+  if (span == 0 || first == last)
+    return add_minute (history, row_id, program, last, tx, rx);
+
+  for (gint64 m = first; m <= last; m += USEC_PER_MINUTE)
+    {
+      gint64 end = MIN (m + USEC_PER_MINUTE, to);
+      guint64 tx_cum, rx_cum;
+
+      if (m == last)
+        {
+          tx_cum = tx;
+          rx_cum = rx;
+        }
+      else
+        {
+          /* 128-bit free: the fraction is applied as a double, the last minute takes the rest */
+          double f = (double) (end - from) / (double) span;
+          tx_cum = MIN (tx, (guint64) (f * (double) tx));
+          rx_cum = MIN (rx, (guint64) (f * (double) rx));
+        }
+      rc = add_minute (history, row_id, program, m, tx_cum - tx_done, rx_cum - rx_done);
+      if (rc != SQLITE_OK)
+        return rc;
+      tx_done = tx_cum;
+      rx_done = rx_cum;
+    }
+  return SQLITE_OK;
+}
+
+/* One row inside the batch's transaction. */
+static int
+write_row (NetlensHistory    *history,
+           gint64             session,
+           NetlensConnection *conn,
+           GString           *dpi_json,
+           GString           *json)
+{
+  gint64 row_id = 0, prev_last = 0;
+  guint64 prev_tx = 0, prev_rx = 0;
+  gboolean found = FALSE, prev_ended = FALSE;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  sqlite3_bind_int64 (history->find_stmt, 1, session);
+  sqlite3_bind_int64 (history->find_stmt, 2, conn->id);
+  sqlite3_bind_int64 (history->find_stmt, 3, conn->generation);
+  sqlite3_bind_int64 (history->find_stmt, 4, conn->first_seen);
+  rc = sqlite3_step (history->find_stmt);
+  if (rc == SQLITE_ROW)
+    {
+      found = TRUE;
+      row_id = sqlite3_column_int64 (history->find_stmt, 0);
+      prev_tx = (guint64) sqlite3_column_int64 (history->find_stmt, 1);
+      prev_rx = (guint64) sqlite3_column_int64 (history->find_stmt, 2);
+      prev_last = sqlite3_column_int64 (history->find_stmt, 3);
+      prev_ended = sqlite3_column_type (history->find_stmt, 4) != SQLITE_NULL;
+    }
+  sqlite3_reset (history->find_stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return rc;
+
+  /* A periodic snapshot that arrives after the row's end (another thread took it) is older
+   * than what is stored: keep the newer state. */
+  if (found && (conn->last_seen < prev_last
+                || conn->tx_bytes < prev_tx || conn->rx_bytes < prev_rx
+                || (prev_ended && conn->ended == 0)))
+    return SQLITE_OK;
+
+  g_string_truncate (dpi_json, 0);
+  g_string_truncate (json, 0);
+  netlens_dpi_write_json (conn->dpi, dpi_json);
+  netlens_connection_write_json (conn, json);
+
+  stmt = found ? history->update_stmt : history->insert_stmt;
+  bind_row (stmt, session, conn, dpi_json, json);
+  if (found)
+    sqlite3_bind_int64 (stmt, 1, row_id);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  if (rc != SQLITE_DONE)
+    return rc;
+  if (!found)
+    row_id = sqlite3_last_insert_rowid (history->db);
+
+  return add_traffic (history, row_id, netlens_history_program_key (conn),
+                      found ? prev_last : conn->first_seen, conn->last_seen,
+                      conn->tx_bytes - prev_tx, conn->rx_bytes - prev_rx);
+}
+
+static void
+set_writer_error (NetlensHistory *history,
+                  GError         *error)
+{
+  g_mutex_lock (&history->lock);
+  if (history->error == NULL)
+    {
+      g_warning ("The history stops writing: %s", error->message);
+      history->error = g_error_copy (error);
+    }
+  g_mutex_unlock (&history->lock);
+}
+
+static gboolean
+has_failed (NetlensHistory *history)
+{
+  gboolean failed;
+
+  g_mutex_lock (&history->lock);
+  failed = history->error != NULL;
+  g_mutex_unlock (&history->lock);
+  return failed;
+}
+
+/* One transaction for the whole batch.  Takes the items. */
+static void
+write_batch (NetlensHistory *history,
+             GPtrArray      *items)
+{
+  g_autoptr(GString) dpi_json = g_string_sized_new (256);
+  g_autoptr(GString) json = g_string_sized_new (1024);
+  g_autoptr(GError) error = NULL;
+  int rc = SQLITE_OK;
+
+  if (items->len == 0)
+    return;
+  if (has_failed (history))
+    {
+      g_mutex_lock (&history->lock);
+      history->dropped += items->len;
+      g_mutex_unlock (&history->lock);
+      return;
+    }
+
+  g_mutex_lock (&history->db_lock);
+  if (!exec_sql (history->db, "BEGIN IMMEDIATE", &error))
+    goto out;
+  for (guint i = 0; i < items->len && rc == SQLITE_OK; i++)
+    {
+      QueueItem *item = g_ptr_array_index (items, i);
+      rc = write_row (history, item->session, item->conn, dpi_json, json);
+    }
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (&error, history->db, rc, "Cannot write to the history");
+      exec_sql (history->db, "ROLLBACK", NULL);
+      goto out;
+    }
+  if (!exec_sql (history->db, "COMMIT", &error))
+    {
+      exec_sql (history->db, "ROLLBACK", NULL);
+      goto out;
+    }
+
+out:
+  g_mutex_unlock (&history->db_lock);
+  g_mutex_lock (&history->lock);
+  if (error == NULL)
+    {
+      history->written += items->len;
+      history->batches++;
+    }
+  else
+    history->dropped += items->len;
+  g_mutex_unlock (&history->lock);
+  if (error != NULL)
+    set_writer_error (history, error);
+}
+
+static void
+queue_item_free (gpointer data)
+{
+  QueueItem *item = data;
+
+  netlens_connection_free (item->conn);
+  g_free (item);
+}
+
+/* ---- retention ---- */
+
+static guint64
+database_size (sqlite3 *db)
+{
+  gint64 pages = 0, page_size = 0;
+
+  if (!query_int (db, "PRAGMA page_count", &pages, NULL)
+      || !query_int (db, "PRAGMA page_size", &page_size, NULL))
+    return 0;
+  return (guint64) pages * (guint64) page_size;
+}
+
+/* Deletes up to LIMIT of the oldest rows, by the time they were last written (a replayed
+ * capture is kept for as long as a live one), written before CUTOFF (G_MAXINT64: any),
+ * with their buckets, in one transaction.  Returns the number. */
+static gint64
+delete_oldest (sqlite3  *db,
+               gint64    cutoff,
+               gint64    limit,
+               GError  **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 n = 0;
+  int rc;
+
+  if (!exec_sql (db, "BEGIN IMMEDIATE;"
+                 "CREATE TEMP TABLE IF NOT EXISTS doomed (id INTEGER PRIMARY KEY);"
+                 "DELETE FROM temp.doomed", error))
+    return -1;
+  rc = sqlite3_prepare_v2 (db, "INSERT INTO temp.doomed SELECT id FROM connections "
+                           "WHERE written < ?1 ORDER BY written, id LIMIT ?2", -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, cutoff);
+      sqlite3_bind_int64 (stmt, 2, limit);
+      rc = sqlite3_step (stmt);
+      n = sqlite3_changes (db);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, rc, "Cannot trim the history");
+      exec_sql (db, "ROLLBACK", NULL);
+      return -1;
+    }
+  if (!exec_sql (db,
+                 "DELETE FROM connection_minutes WHERE conn IN (SELECT id FROM temp.doomed);"
+                 "DELETE FROM connections WHERE id IN (SELECT id FROM temp.doomed);"
+                 "DELETE FROM temp.doomed;"
+                 /* program buckets older than every remaining row */
+                 "DELETE FROM program_minutes WHERE minute < "
+                 "  coalesce ((SELECT min (first_seen) FROM connections), 9223372036854775807)"
+                 "  - 60000000;"
+                 "COMMIT", error))
+    {
+      exec_sql (db, "ROLLBACK", NULL);
+      return -1;
+    }
+  return n;
+}
+
+/* One step of retention: at most MAX_CHUNKS deletions (-1: until the limits hold). */
+static void
+enforce_retention (NetlensHistory *history,
+                   int             max_chunks)
+{
+  g_autoptr(GError) error = NULL;
+  guint days;
+  guint64 max_bytes;
+  gboolean vacuum = FALSE;
+  int chunks = 0;
+
+  g_mutex_lock (&history->lock);
+  days = history->retention_days;
+  max_bytes = history->retention_bytes;
+  g_mutex_unlock (&history->lock);
+
+  g_mutex_lock (&history->db_lock);
+
+  if (days > 0)
+    {
+      gint64 cutoff = g_get_real_time () - (gint64) days * USEC_PER_DAY;
+      gint64 n;
+
+      while ((max_chunks < 0 || chunks < max_chunks)
+             && (n = delete_oldest (history->db, cutoff, 2000, &error)) > 0)
+        {
+          chunks++;
+          vacuum = TRUE;
+        }
+    }
+
+  /* Trim to 3/4 of the limit once past 7/8 of it, so that the next batches fit under it. */
+  if (error == NULL && max_bytes > 0 && database_size (history->db) > max_bytes / 8 * 7)
+    {
+      guint64 target = max_bytes / 4 * 3;
+
+      while (error == NULL && (max_chunks < 0 || chunks < max_chunks))
+        {
+          guint64 size = database_size (history->db);
+          gint64 rows = 0, n;
+          gint64 limit;
+
+          if (size <= target)
+            break;
+          if (!query_int (history->db, "SELECT count(*) FROM connections", &rows, &error))
+            break;
+          if (rows == 0)
+            {
+              exec_sql (history->db, "DELETE FROM program_minutes", &error);
+              exec_sql (history->db, "PRAGMA incremental_vacuum", NULL);
+              break;
+            }
+          /* the share of rows that is the share of bytes over the target, a little more */
+          limit = (gint64) ((double) rows * (double) (size - target) / (double) size * 1.1) + 1;
+          limit = CLAMP (limit, 16, 5000);
+          n = delete_oldest (history->db, G_MAXINT64, limit, &error);
+          if (n <= 0)
+            break;
+          exec_sql (history->db, "PRAGMA incremental_vacuum", NULL);
+          chunks++;
+        }
+    }
+  if (vacuum)
+    exec_sql (history->db, "PRAGMA incremental_vacuum", NULL);
+
+  g_mutex_unlock (&history->db_lock);
+
+  if (error != NULL)
+    set_writer_error (history, error);
+}
+
+void
+netlens_history_set_retention (NetlensHistory *history,
+                               guint           days,
+                               guint64         max_bytes)
+{
+  g_return_if_fail (history != NULL);
+
+  g_mutex_lock (&history->lock);
+  history->retention_days = days;
+  history->retention_bytes = max_bytes;
+  g_mutex_unlock (&history->lock);
+}
+
+guint64
+netlens_history_get_size (NetlensHistory *history)
+{
+  guint64 size;
+
+  g_return_val_if_fail (history != NULL, 0);
+
+  g_mutex_lock (&history->db_lock);
+  size = database_size (history->db);
+  g_mutex_unlock (&history->db_lock);
+  return size;
+}
+
+/* ---- the writer ---- */
+
+/* Takes up to BATCH_ROWS items off the queue; called with LOCK held. */
+static GPtrArray *
+take_batch (NetlensHistory *history)
+{
+  GPtrArray *items = g_ptr_array_new_with_free_func (queue_item_free);
+
+  while (items->len < history->batch_rows && history->queue.length > 0)
+    g_ptr_array_add (items, g_queue_pop_head (&history->queue));
+  return items;
+}
+
+static gpointer
+writer_thread (gpointer data)
+{
+  NetlensHistory *history = data;
+
+  g_mutex_lock (&history->lock);
+  for (;;)
+    {
+      g_autoptr(GPtrArray) items = NULL;
+      guint64 flush_target;
+      gboolean flushing;
+
+      while (!history->stopping && history->queue.length == 0
+             && history->flush_requested == history->flush_done)
+        g_cond_wait (&history->cond, &history->lock);
+
+      /* wait for a full batch, the batch delay, a flush or the end */
+      while (!history->stopping && history->flush_requested == history->flush_done
+             && history->queue.length > 0 && history->queue.length < history->batch_rows)
+        {
+          QueueItem *first = g_queue_peek_head (&history->queue);
+          gint64 deadline = first->pushed + (gint64) history->batch_ms * 1000;
+
+          if (g_get_monotonic_time () >= deadline)
+            break;
+          g_cond_wait_until (&history->cond, &history->lock, deadline);
+        }
+
+      flush_target = history->flush_requested;
+      flushing = flush_target != history->flush_done;
+      items = take_batch (history);
+      history->writing = TRUE;
+      g_mutex_unlock (&history->lock);
+
+      write_batch (history, items);
+      if (items->len > 0 || flushing)
+        enforce_retention (history, flushing ? -1 : RETENTION_CHUNKS_PER_BATCH);
+
+      g_mutex_lock (&history->lock);
+      history->writing = FALSE;
+      if (flushing && history->queue.length == 0)
+        {
+          history->flush_done = flush_target;
+          g_cond_broadcast (&history->cond);
+        }
+      if (history->stopping && history->queue.length == 0)
+        break;
+    }
+  g_mutex_unlock (&history->lock);
+  return NULL;
+}
+
+void
+netlens_history_start_writer (NetlensHistory *history)
+{
+  g_return_if_fail (history != NULL);
+
+  g_mutex_lock (&history->lock);
+  if (history->thread == NULL)
+    history->thread = g_thread_new ("netlens-history", writer_thread, history);
+  g_mutex_unlock (&history->lock);
+}
+
+void
+netlens_history_push (NetlensHistory    *history,
+                      NetlensConnection *snapshot)
+{
+  QueueItem *item;
+
+  g_return_if_fail (history != NULL);
+  g_return_if_fail (snapshot != NULL);
+
+  g_mutex_lock (&history->lock);
+  if (history->queue.length >= history->queue_limit || history->stopping)
+    {
+      history->dropped++;
+      g_mutex_unlock (&history->lock);
+      netlens_connection_free (snapshot);
+      return;
+    }
+  item = g_new (QueueItem, 1);
+  item->conn = snapshot;
+  item->session = history->session;
+  item->pushed = g_get_monotonic_time ();
+  g_queue_push_tail (&history->queue, item);
+  /* the writer sleeps until the first row (to start the batch delay) or a full batch */
+  if (history->queue.length == 1 || history->queue.length == history->batch_rows)
+    g_cond_signal (&history->cond);
+  g_mutex_unlock (&history->lock);
+}
+
+void
+netlens_history_row_sink (NetlensConnection *snapshot,
+                          gpointer           history)
+{
+  netlens_history_push (history, snapshot);
+}
+
+gboolean
+netlens_history_flush (NetlensHistory *history)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (history != NULL, FALSE);
+
+  g_mutex_lock (&history->lock);
+  if (history->thread != NULL)
+    {
+      guint64 target = ++history->flush_requested;
+
+      g_cond_broadcast (&history->cond);
+      while (history->flush_done < target)
+        g_cond_wait (&history->cond, &history->lock);
+    }
+  else
+    {
+      while (history->queue.length > 0)
+        {
+          g_autoptr(GPtrArray) items = take_batch (history);
+
+          g_mutex_unlock (&history->lock);
+          write_batch (history, items);
+          g_mutex_lock (&history->lock);
+        }
+      g_mutex_unlock (&history->lock);
+      enforce_retention (history, -1);
+      g_mutex_lock (&history->lock);
+    }
+  ok = history->error == NULL;
+  g_mutex_unlock (&history->lock);
+  return ok;
+}
+
+void
+netlens_history_set_queue_limit (NetlensHistory *history,
+                                 guint           max_rows)
+{
+  g_return_if_fail (history != NULL);
+
+  g_mutex_lock (&history->lock);
+  history->queue_limit = MAX (max_rows, 1);
+  g_mutex_unlock (&history->lock);
+}
+
+void
+netlens_history_set_batch (NetlensHistory *history,
+                           guint           max_rows,
+                           guint           max_delay_ms)
+{
+  g_return_if_fail (history != NULL);
+
+  g_mutex_lock (&history->lock);
+  history->batch_rows = MAX (max_rows, 1);
+  history->batch_ms = max_delay_ms;
+  g_cond_broadcast (&history->cond);
+  g_mutex_unlock (&history->lock);
+}
+
+#define DEFINE_COUNTER_GETTER(name, field)              \
+  guint64                                               \
+  netlens_history_get_##name (NetlensHistory *history)  \
+  {                                                     \
+    guint64 value;                                      \
+    g_return_val_if_fail (history != NULL, 0);          \
+    g_mutex_lock (&history->lock);                      \
+    value = history->field;                             \
+    g_mutex_unlock (&history->lock);                    \
+    return value;                                       \
+  }
+
+DEFINE_COUNTER_GETTER (dropped, dropped)
+DEFINE_COUNTER_GETTER (written, written)
+DEFINE_COUNTER_GETTER (batches, batches)
+
+gboolean
+netlens_history_get_error (NetlensHistory  *history,
+                           GError         **error)
+{
+  gboolean failed;
+
+  g_return_val_if_fail (history != NULL, FALSE);
+
+  g_mutex_lock (&history->lock);
+  failed = history->error != NULL;
+  if (failed && error != NULL)
+    *error = g_error_copy (history->error);
+  g_mutex_unlock (&history->lock);
+  return failed;
+}
+
+gboolean
+netlens_history_clear (NetlensHistory  *history,
+                       GError         **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (history != NULL, FALSE);
+
+  /* what is queued belongs to the history being cleared */
+  netlens_history_flush (history);
+
+  g_mutex_lock (&history->db_lock);
+  ok = exec_sql (history->db,
+                 "BEGIN IMMEDIATE;"
+                 "DELETE FROM connection_minutes;"
+                 "DELETE FROM program_minutes;"
+                 "DELETE FROM connections;"
+                 "DELETE FROM sessions WHERE id <> (SELECT max (id) FROM sessions);"
+                 "COMMIT", error);
+  if (!ok)
+    exec_sql (history->db, "ROLLBACK", NULL);
+  else
+    {
+      exec_sql (history->db, "PRAGMA incremental_vacuum", NULL);
+      exec_sql (history->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL);
+    }
+  g_mutex_unlock (&history->db_lock);
+  return ok;
+}
+
+void
+netlens_history_close (NetlensHistory *history)
+{
+  if (history == NULL)
+    return;
+
+  g_mutex_lock (&history->lock);
+  history->stopping = TRUE;
+  g_cond_broadcast (&history->cond);
+  g_mutex_unlock (&history->lock);
+
+  if (history->thread != NULL)
+    g_thread_join (history->thread);
+  else if (history->db != NULL)
+    {
+      g_mutex_lock (&history->lock);
+      while (history->queue.length > 0)
+        {
+          g_autoptr(GPtrArray) items = take_batch (history);
+          g_mutex_unlock (&history->lock);
+          write_batch (history, items);
+          g_mutex_lock (&history->lock);
+        }
+      g_mutex_unlock (&history->lock);
+    }
+  g_queue_clear_full (&history->queue, queue_item_free);
+
+  finalize_statements (history);
+  if (history->rdb != NULL)
+    sqlite3_close (history->rdb);
+  if (history->db != NULL)
+    sqlite3_close (history->db);
+
+  g_clear_error (&history->error);
+  g_mutex_clear (&history->db_lock);
+  g_mutex_clear (&history->read_lock);
+  g_mutex_clear (&history->lock);
+  g_cond_clear (&history->cond);
+  g_free (history->path);
+  g_free (history);
+}
+
+/* ---- reading ---- */
+
+static guint8
+enum_from_string (const char  *text,
+                  guint        n,
+                  const char *(*to_string) (int))
+{
+  if (text == NULL)
+    return 0;
+  for (guint i = 0; i < n; i++)
+    {
+      const char *name = to_string (i);
+      if (name != NULL && strcmp (name, text) == 0)
+        return i;
+    }
+  return 0;
+}
+
+static const char *
+state_name (int v)
+{
+  return netlens_state_to_string (v);
+}
+
+static const char *
+app_state_name (int v)
+{
+  return netlens_app_state_to_string (v);
+}
+
+static const char *
+app_name (int v)
+{
+  return netlens_app_to_string (v);
+}
+
+static const char *
+end_reason_name (int v)
+{
+  return netlens_end_reason_to_string (v);
+}
+
+static char *
+column_ref_string (sqlite3_stmt *stmt,
+                   int           index)
+{
+  const char *text = column_text (stmt, index);
+  return text != NULL ? g_ref_string_new (text) : NULL;
+}
+
+static NetlensOwner *
+column_owner (sqlite3_stmt *stmt,
+              int           index)
+{
+  NetlensOwner *owner;
+
+  if (sqlite3_column_type (stmt, index) == SQLITE_NULL)
+    return NULL;
+  owner = netlens_owner_new ();
+  owner->pid = (guint32) sqlite3_column_int64 (stmt, index);
+  owner->uid = (guint32) sqlite3_column_int64 (stmt, index + 1);
+  owner->name = g_strdup (column_text (stmt, index + 2));
+  owner->cmdline = g_strdup (column_text (stmt, index + 3));
+  owner->user = g_strdup (column_text (stmt, index + 4));
+  owner->exe = g_strdup (column_text (stmt, index + 5));
+  owner->cgroup = g_strdup (column_text (stmt, index + 6));
+  owner->app_id = g_strdup (column_text (stmt, index + 7));
+  return owner;
+}
+
+static void
+column_addr (sqlite3_stmt *stmt,
+             int           index,
+             NetlensAddr  *addr)
+{
+  const void *blob = sqlite3_column_blob (stmt, index);
+  int len = sqlite3_column_bytes (stmt, index);
+
+  memset (addr, 0, sizeof *addr);
+  if (blob != NULL)
+    memcpy (addr->bytes, blob, MIN ((gsize) len, sizeof addr->bytes));
+}
+
+/* SELECT id, session, conn_id, generation, first_seen, <row_columns...> */
+#define COL(name) (col_index (#name))
+
+static int
+col_index (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (row_columns); i++)
+    if (strcmp (row_columns[i], name) == 0)
+      return 5 + (int) i;
+  g_assert_not_reached ();
+}
+
+static NetlensConnection *
+row_to_connection (sqlite3_stmt *stmt)
+{
+  NetlensConnection *conn = g_new0 (NetlensConnection, 1);
+
+  conn->id = (guint32) sqlite3_column_int64 (stmt, 2);
+  conn->generation = (guint16) sqlite3_column_int64 (stmt, 3);
+  conn->first_seen = sqlite3_column_int64 (stmt, 4);
+  conn->key.proto = (guint8) sqlite3_column_int (stmt, COL (proto));
+  conn->key.family = (guint8) sqlite3_column_int (stmt, COL (family));
+  conn->key.ip_proto = (guint8) sqlite3_column_int (stmt, COL (ip_proto));
+  column_addr (stmt, COL (laddr), &conn->key.laddr);
+  column_addr (stmt, COL (raddr), &conn->key.raddr);
+  conn->key.lport = (guint16) sqlite3_column_int (stmt, COL (lport));
+  conn->key.rport = (guint16) sqlite3_column_int (stmt, COL (rport));
+  conn->state = enum_from_string (column_text (stmt, COL (state)), NETLENS_N_STATES, state_name);
+  conn->app_state = enum_from_string (column_text (stmt, COL (app_state)), NETLENS_N_APP_STATES,
+                                      app_state_name);
+  conn->app = enum_from_string (column_text (stmt, COL (app)), NETLENS_N_APPS, app_name);
+  conn->end_reason = enum_from_string (column_text (stmt, COL (end_reason)),
+                                       NETLENS_END_END_OF_CAPTURE + 1, end_reason_name);
+  conn->last_seen = sqlite3_column_int64 (stmt, COL (last_seen));
+  conn->ended = sqlite3_column_int64 (stmt, COL (ended));
+  conn->state_since = sqlite3_column_int64 (stmt, COL (state_since));
+  conn->tx_packets = (guint32) sqlite3_column_int64 (stmt, COL (tx_packets));
+  conn->tx_bytes = (guint64) sqlite3_column_int64 (stmt, COL (tx_bytes));
+  conn->rx_packets = (guint32) sqlite3_column_int64 (stmt, COL (rx_packets));
+  conn->rx_bytes = (guint64) sqlite3_column_int64 (stmt, COL (rx_bytes));
+  conn->dns_name = column_ref_string (stmt, COL (dns_name));
+  conn->reverse_name = column_ref_string (stmt, COL (reverse_name));
+  conn->process = column_owner (stmt, COL (pid));
+  conn->peer_process = column_owner (stmt, COL (peer_pid));
+  conn->country = column_ref_string (stmt, COL (country));
+  conn->as_org = column_ref_string (stmt, COL (as_org));
+  conn->asn = (guint32) sqlite3_column_int64 (stmt, COL (asn));
+  conn->timeout_s = (guint32) sqlite3_column_int64 (stmt, COL (timeout_s));
+  conn->flags = (sqlite3_column_int (stmt, COL (flags)) & 0xff) | NETLENS_CONN_SNAPSHOT;
+  conn->extra_flags = (sqlite3_column_int (stmt, COL (flags)) >> 8) & 0xff;
+  return conn;
+}
+
+static char *
+select_columns (void)
+{
+  GString *sql = g_string_new ("SELECT id, session, conn_id, generation, first_seen");
+
+  for (guint i = 0; i < G_N_ELEMENTS (row_columns); i++)
+    g_string_append_printf (sql, ", %s", row_columns[i]);
+  return g_string_free (sql, FALSE);
+}
+
+gboolean
+netlens_history_query (NetlensHistory        *history,
+                       gint64                 since_us,
+                       gint64                 until_us,
+                       NetlensHistoryRowFunc  func,
+                       gpointer               user_data,
+                       GError               **error)
+{
+  g_autofree char *columns = select_columns ();
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (history != NULL, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  if (until_us == 0)
+    until_us = G_MAXINT64;
+  sql = g_strdup_printf ("%s FROM connections WHERE last_seen >= ?1 AND first_seen <= ?2 "
+                         "ORDER BY first_seen, id", columns);
+
+  g_mutex_lock (&history->read_lock);
+  rc = sqlite3_prepare_v2 (history->rdb, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, since_us);
+      sqlite3_bind_int64 (stmt, 2, until_us);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          NetlensHistoryRow row = { 0 };
+          gboolean more;
+
+          row.id = sqlite3_column_int64 (stmt, 0);
+          row.session = sqlite3_column_int64 (stmt, 1);
+          row.conn = row_to_connection (stmt);
+          row.protocol = column_text (stmt, COL (protocol));
+          row.best_name = column_text (stmt, COL (best_name));
+          row.sni = column_text (stmt, COL (sni));
+          row.http_host = column_text (stmt, COL (http_host));
+          row.service = column_text (stmt, COL (service));
+          row.dpi_json = column_text (stmt, COL (dpi));
+          row.json = column_text (stmt, COL (json));
+          more = func (&row, user_data);
+          g_clear_pointer (&row.conn, netlens_connection_free);
+          if (!more)
+            {
+              rc = SQLITE_DONE;
+              break;
+            }
+        }
+    }
+  if (rc != SQLITE_DONE)
+    set_sqlite_error (error, history->rdb, rc, "Cannot read the history");
+  sqlite3_finalize (stmt);
+  g_mutex_unlock (&history->read_lock);
+  return rc == SQLITE_DONE;
+}
+
+static gboolean
+run_traffic_query (NetlensHistory            *history,
+                   const char                *sql,
+                   gint64                     a,
+                   gint64                     b,
+                   const char                *text,
+                   NetlensHistoryTrafficFunc  func,
+                   gpointer                   user_data,
+                   GError                   **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_mutex_lock (&history->read_lock);
+  rc = sqlite3_prepare_v2 (history->rdb, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, a);
+      sqlite3_bind_int64 (stmt, 2, b);
+      if (text != NULL)
+        sqlite3_bind_text (stmt, 3, text, -1, SQLITE_TRANSIENT);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        if (!func (sqlite3_column_int64 (stmt, 0), (guint64) sqlite3_column_int64 (stmt, 1),
+                   (guint64) sqlite3_column_int64 (stmt, 2), user_data))
+          {
+            rc = SQLITE_DONE;
+            break;
+          }
+    }
+  if (rc != SQLITE_DONE)
+    set_sqlite_error (error, history->rdb, rc, "Cannot read the history");
+  sqlite3_finalize (stmt);
+  g_mutex_unlock (&history->read_lock);
+  return rc == SQLITE_DONE;
+}
+
+gboolean
+netlens_history_query_traffic (NetlensHistory            *history,
+                               gint64                     since_us,
+                               gint64                     until_us,
+                               const char                *program,
+                               NetlensHistoryTrafficFunc  func,
+                               gpointer                   user_data,
+                               GError                   **error)
+{
+  g_return_val_if_fail (history != NULL, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  if (until_us == 0)
+    until_us = G_MAXINT64;
+  if (program == NULL)
+    return run_traffic_query (history,
+                              "SELECT minute, sum (tx), sum (rx) FROM program_minutes "
+                              "WHERE minute >= ?1 AND minute <= ?2 GROUP BY minute ORDER BY minute",
+                              minute_floor (since_us), until_us, NULL, func, user_data, error);
+  return run_traffic_query (history,
+                            "SELECT minute, tx, rx FROM program_minutes "
+                            "WHERE minute >= ?1 AND minute <= ?2 AND program = ?3 ORDER BY minute",
+                            minute_floor (since_us), until_us, program, func, user_data, error);
+}
+
+gboolean
+netlens_history_query_connection_traffic (NetlensHistory            *history,
+                                          gint64                     row_id,
+                                          NetlensHistoryTrafficFunc  func,
+                                          gpointer                   user_data,
+                                          GError                   **error)
+{
+  g_return_val_if_fail (history != NULL, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  return run_traffic_query (history,
+                            "SELECT minute, tx, rx FROM connection_minutes "
+                            "WHERE conn = ?1 AND ?2 = ?2 ORDER BY minute",
+                            row_id, 0, NULL, func, user_data, error);
+}
+
+/* ---- --since / --until ---- */
+
+gboolean
+netlens_history_parse_time (const char  *text,
+                            gint64       now_us,
+                            gint64      *out,
+                            GError     **error)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
+  g_autoptr(GDateTime) dt = NULL;
+  g_autofree char *stripped = NULL;
+
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (text == NULL)
+    goto invalid;
+  stripped = g_strstrip (g_strdup (text));
+
+  if (g_ascii_strcasecmp (stripped, "now") == 0)
+    {
+      *out = now_us;
+      return TRUE;
+    }
+  if (g_ascii_strcasecmp (stripped, "today") == 0 || g_ascii_strcasecmp (stripped, "yesterday") == 0)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (now_us / G_USEC_PER_SEC);
+      g_autoptr(GDateTime) midnight = NULL;
+
+      if (now == NULL)
+        goto invalid;
+      midnight = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
+                                        g_date_time_get_day_of_month (now), 0, 0, 0);
+      if (g_ascii_strcasecmp (stripped, "yesterday") == 0)
+        {
+          GDateTime *before = g_date_time_add_days (midnight, -1);
+          g_date_time_unref (midnight);
+          midnight = before;
+        }
+      *out = g_date_time_to_unix (midnight) * G_USEC_PER_SEC;
+      return TRUE;
+    }
+
+  /* relative: -N followed by one unit */
+  if (stripped[0] == '-' && g_ascii_isdigit (stripped[1]))
+    {
+      char *end = NULL;
+      guint64 n;
+      gint64 unit;
+
+      errno = 0;
+      n = g_ascii_strtoull (stripped + 1, &end, 10);
+      if (errno != 0 || end == NULL || end[0] == '\0' || end[1] != '\0')
+        goto invalid;
+      switch (end[0])
+        {
+        case 's': unit = G_USEC_PER_SEC; break;
+        case 'm': unit = 60 * (gint64) G_USEC_PER_SEC; break;
+        case 'h': unit = 3600 * (gint64) G_USEC_PER_SEC; break;
+        case 'd': unit = USEC_PER_DAY; break;
+        case 'w': unit = 7 * USEC_PER_DAY; break;
+        default: goto invalid;
+        }
+      if (n > (guint64) (G_MAXINT64 / unit))
+        goto invalid;
+      *out = now_us - (gint64) n * unit;
+      return TRUE;
+    }
+
+  dt = g_date_time_new_from_iso8601 (stripped, tz);
+  if (dt == NULL && strlen (stripped) == 10)
+    {
+      /* a date alone: its local midnight */
+      g_autofree char *full = g_strconcat (stripped, "T00:00:00", NULL);
+      dt = g_date_time_new_from_iso8601 (full, tz);
+    }
+  if (dt == NULL && strlen (stripped) >= 16 && stripped[13] == ':'
+      && (stripped[16] == '\0' || strchr ("Zz+-", stripped[16]) != NULL))
+    {
+      /* hours and minutes without seconds */
+      g_autofree char *full = g_strdup_printf ("%.16s:00%s", stripped, stripped + 16);
+      dt = g_date_time_new_from_iso8601 (full, tz);
+    }
+  if (dt == NULL)
+    goto invalid;
+  *out = g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
+  return TRUE;
+
+invalid:
+  g_set_error (error, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_INVALID,
+               "“%s” is not a time: use ISO 8601 (2026-11-20T10:00:00Z, 2026-11-20) or a "
+               "relative time (-7d, -2h, -30m)", text ? text : "");
+  return FALSE;
+}
