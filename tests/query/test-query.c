@@ -1092,6 +1092,139 @@ test_benchmark (void)
     }
 }
 
+/* The next `code span` in LINE from *POS, with "\\|" read as "|", or NULL. */
+static char *
+next_code_span (const char *line,
+                gsize      *pos)
+{
+  const char *open = strchr (line + *pos, '`');
+  const char *close;
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (open == NULL || (close = strchr (open + 1, '`')) == NULL)
+    return NULL;
+  for (const char *c = open + 1; c < close; c++)
+    {
+      if (c[0] == '\\' && c[1] == '|')
+        c++;
+      g_string_append_c (out, *c);
+    }
+  *pos = close + 1 - line;
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* The N-th cell (from 0) of a Markdown table row, or NULL. */
+static char *
+table_cell (const char *line,
+            guint       n)
+{
+  const char *start = NULL;
+  guint cell = 0;
+
+  if (line[0] != '|')
+    return NULL;
+  for (const char *c = line + 1; *c; c++)
+    {
+      if (start == NULL)
+        start = c;
+      if (c[0] == '\\' && c[1] == '|')
+        {
+          c++;
+          continue;
+        }
+      if (*c == '|')
+        {
+          if (cell == n)
+            return g_strndup (start, c - start);
+          cell++;
+          start = NULL;
+        }
+    }
+  return NULL;
+}
+
+static void
+assert_parses (const char *text,
+               gboolean    valid)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NetlensQuery) query = netlens_query_parse (text, &error);
+
+  if (valid && query == NULL)
+    g_error ("docs/query.md: “%s” does not parse: %s", text, error->message);
+  if (!valid && query != NULL)
+    g_error ("docs/query.md: “%s” should be an error", text);
+}
+
+/* Every example of the user documentation parses, and every error example fails. */
+static void
+test_documentation (void)
+{
+  const char *root = g_getenv ("NETLENS_SOURCE_ROOT");
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *section = "";
+  gboolean in_first_block = FALSE, seen_block = FALSE;
+  guint n_valid = 0, n_invalid = 0;
+
+  if (root == NULL)
+    {
+      g_test_skip ("NETLENS_SOURCE_ROOT is not set (run through meson test)");
+      return;
+    }
+  path = g_build_filename (root, "docs", "query.md", NULL);
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (contents, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+
+      if (g_str_has_prefix (line, "## "))
+        section = line + 3;
+      if (g_str_has_prefix (line, "```"))
+        {
+          in_first_block = !in_first_block && !seen_block;
+          seen_block = TRUE;
+          continue;
+        }
+      if (in_first_block)
+        {
+          assert_parses (line, TRUE);
+          n_valid++;
+        }
+      else if (g_str_equal (section, "Examples") && g_str_has_prefix (line, "| `"))
+        {
+          g_autofree char *cell = table_cell (line, 0);
+          gsize pos = 0;
+          g_autofree char *query = next_code_span (cell, &pos);
+
+          assert_parses (query, TRUE);
+          n_valid++;
+        }
+      else if (g_str_equal (section, "Errors") && g_str_has_prefix (line, "| "))
+        {
+          g_autofree char *cell = table_cell (line, 1);
+          gsize pos = 0;
+          char *query;
+
+          while (cell != NULL && (query = next_code_span (cell, &pos)) != NULL)
+            {
+              assert_parses (query, FALSE);
+              g_free (query);
+              n_invalid++;
+            }
+        }
+    }
+
+  g_test_message ("docs/query.md: %u valid and %u invalid examples checked", n_valid, n_invalid);
+  g_assert_cmpuint (n_valid, >=, 30);
+  g_assert_cmpuint (n_invalid, >=, 15);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1118,6 +1251,7 @@ main (int   argc,
   g_test_add_func ("/query/to-string", test_to_string);
   g_test_add_func ("/query/relation", test_relation);
   g_test_add_func ("/query/relation-sound", test_relation_sound);
+  g_test_add_func ("/query/documentation", test_documentation);
   g_test_add_func ("/query/ref", test_ref);
   g_test_add_func ("/query/threads", test_threads);
   g_test_add_func ("/query/benchmark", test_benchmark);
