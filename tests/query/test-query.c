@@ -1078,17 +1078,22 @@ test_benchmark (void)
   for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
     {
       g_autoptr(NetlensQuery) query = netlens_query_parse (queries[q], NULL);
-      gint64 t0, t1;
+      gint64 best = G_MAXINT64;
       guint hits = 0;
 
       g_assert_nonnull (query);
-      t0 = g_get_monotonic_time ();
-      for (guint i = 0; i < n_rows; i++)
-        hits += netlens_query_match (query, &many[i]);
-      t1 = g_get_monotonic_time ();
-      g_test_message ("benchmark: %-32s %6u of %u rows, %7.1f ms, %6.1f ns per row",
-                      queries[q], hits, n_rows, (t1 - t0) / 1000.0,
-                      (t1 - t0) * 1000.0 / n_rows);
+      /* the best of 5 passes: the machine is shared */
+      for (guint pass = 0; pass < 5; pass++)
+        {
+          gint64 t0 = g_get_monotonic_time ();
+
+          hits = 0;
+          for (guint i = 0; i < n_rows; i++)
+            hits += netlens_query_match (query, &many[i]);
+          best = MIN (best, g_get_monotonic_time () - t0);
+        }
+      g_test_message ("benchmark: %-32s %6u of %u rows, %6.1f ms, %5.0f ns per row",
+                      queries[q], hits, n_rows, best / 1000.0, best * 1000.0 / n_rows);
     }
 }
 

@@ -174,6 +174,11 @@ struct _Node
   char       *value;       /* lower-cased; the pattern as typed for MODE_REGEX */
   gsize       value_len;
   GRegex     *regex;
+  /* Whether the value can match a decimal number, an address ("192.0.2.1", "2001:db8::1",
+   * "aa:bb:…") or "AS64500": when not, those fields are not even formatted. */
+  guint       may_be_number : 1;
+  guint       may_be_address : 1;
+  guint       may_be_asn : 1;
   guint8      cidr_family; /* NETLENS_FAMILY_IPV4 / IPV6 */
   guint8      cidr_bits;
   NetlensAddr cidr_addr;
@@ -375,6 +380,13 @@ all_hex (const char *s,
 }
 
 static gboolean
+only_chars (const char *s,
+            const char *allowed)
+{
+  return s[strspn (s, allowed)] == '\0';
+}
+
+static gboolean
 all_digits (const char *s)
 {
   if (*s == '\0')
@@ -567,12 +579,16 @@ parse_term (Parser *p)
         }
       node->value_len = strlen (value);
       node->value = g_steal_pointer (&value);
+      node->may_be_number = node->may_be_address = node->may_be_asn = TRUE;
       return g_steal_pointer (&node);
     }
 
   /* Lower-case once here so that matching compares against lower-case needles. */
   node->value = g_ascii_strdown (value, -1);
   node->value_len = strlen (node->value);
+  node->may_be_number = only_chars (node->value, "0123456789");
+  node->may_be_address = only_chars (node->value, "0123456789abcdef:.");
+  node->may_be_asn = only_chars (node->value, "0123456789as");
 
   switch (field)
     {
@@ -1187,6 +1203,8 @@ term_test_uint (const Node *term,
 {
   char buf[12];
 
+  if (!term->may_be_number)
+    return FALSE;
   return term_test (term, format_uint (buf, value));
 }
 
@@ -1266,7 +1284,7 @@ static gboolean
 asn_test (const Node              *term,
           const NetlensConnection *conn)
 {
-  if (conn->asn != 0)
+  if (conn->asn != 0 && term->may_be_asn)
     {
       char buf[16] = "AS";
 
@@ -1305,11 +1323,12 @@ field_test (MatchCtx   *ctx,
     case FIELD_SRC:
       if (term->mode == MODE_CIDR)
         return cidr_test (term, conn->key.family, &conn->key.laddr);
-      return term_test (term, ctx_laddr (ctx));
+      return term->may_be_address && term_test (term, ctx_laddr (ctx));
     case FIELD_DST:
       if (term->mode == MODE_CIDR)
         return cidr_test (term, conn->key.family, &conn->key.raddr);
-      return term_test (term, ctx_raddr (ctx)) || names_test (term, conn);
+      return (term->may_be_address && term_test (term, ctx_raddr (ctx)))
+             || names_test (term, conn);
     case FIELD_PROTO:
       return term_test (term, ctx_proto (ctx));
     case FIELD_PROCESS:
@@ -1342,12 +1361,12 @@ field_test (MatchCtx   *ctx,
                || cidr_test (term, conn->key.family, &conn->key.raddr);
       /* Cheap fields first. */
       if (field_test (ctx, term, FIELD_PROTO)
-          || field_test (ctx, term, FIELD_PORT)
+          || (term->may_be_number && field_test (ctx, term, FIELD_PORT))
           || field_test (ctx, term, FIELD_STATE)
           || field_test (ctx, term, FIELD_APP)
           || field_test (ctx, term, FIELD_SERVICE)
-          || term_test (term, ctx_laddr (ctx))
-          || term_test (term, ctx_raddr (ctx))
+          || field_test (ctx, term, FIELD_SRC)
+          || (term->may_be_address && term_test (term, ctx_raddr (ctx)))
           || owner_test (term, conn->process, FIELD_ANY)
           || owner_test (term, conn->peer_process, FIELD_ANY)
           || names_test (term, conn)
