@@ -194,7 +194,7 @@ parse_args (int argc, char **argv, Args *args)
           if (args->interface != NULL)
             usage_error ("--interface given twice");
           if (!interface_name_ok (value))
-            usage_error ("“%.64s” is not an interface name", value);
+            usage_error ("'%.64s' is not an interface name", value);
           args->interface = value;
           i++;
         }
@@ -234,7 +234,7 @@ parse_args (int argc, char **argv, Args *args)
           else if (g_str_equal (value, "none"))
             args->attribution = NETLENS_WIRE_ATTRIBUTION_NONE;
           else
-            usage_error ("--attribution needs bpf, proc or none, not “%.32s”", value);
+            usage_error ("--attribution needs bpf, proc or none, not '%.32s'", value);
           i++;
         }
       else if (g_str_equal (a, "--no-process-attribution"))
@@ -244,7 +244,7 @@ parse_args (int argc, char **argv, Args *args)
         args->seccomp_selftest = TRUE;
 #endif
       else
-        usage_error ("unknown argument “%.64s”", a);
+        usage_error ("unknown argument '%.64s'", a);
     }
 
   if (args->interface == NULL)
@@ -433,7 +433,7 @@ open_capture (const Args *args)
     {
       if (pcap_compile (p, &prog, args->filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
         {
-          g_autofree char *detail = g_strdup_printf ("“%s”: %s", args->filter, pcap_geterr (p));
+          g_autofree char *detail = g_strdup_printf ("'%s': %s", args->filter, pcap_geterr (p));
           fail (NETLENS_WIRE_ERROR_FILTER, "The capture filter is not valid", detail);
         }
       if (pcap_setfilter (p, &prog) < 0)
