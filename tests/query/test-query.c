@@ -507,6 +507,17 @@ test_ports (void)
   assert_matches ("dst_port:443", "https,quic,quichs,fin2,v6");
   assert_matches ("remote_port:443", "https,quic,quichs,fin2,v6");
   assert_matches ("PORT:53", "dns");
+  /* numeric ranges */
+  assert_matches ("port:1-100", "ssh,dns,http,sshd,web80,github");
+  assert_matches ("port:443-443", "https,quic,server,quichs,v6");
+  assert_matches ("dport:<1024", "ssh,https,quic,dns,http,quichs,v6,github");
+  assert_matches ("sport:>=49152", "ssh,quic,dns,quichs,github");
+  assert_matches ("sport:>50000", "ssh,dns,quichs,github");
+  assert_matches ("sport:<=80", "sshd,web80");
+  assert_matches ("port:0-65535", "ssh,https,quic,dns,server,http,sshd,quichs,fin2,v6,web80,github");
+  assert_matches ("pid:1000-2000", "https,quic,quichs");
+  assert_matches ("pid:>7000", "github");
+  assert_matches ("!dport:<1024", "server,sshd,fin2,icmp,arp,web80");
 }
 
 static void
@@ -740,7 +751,14 @@ test_errors (void)
     { "sni://", NETLENS_QUERY_ERROR_EMPTY_VALUE, 0, 6, "sni" },
     { "\"\"", NETLENS_QUERY_ERROR_EMPTY_VALUE, 0, 2, "empty" },
     { "port:http", NETLENS_QUERY_ERROR_BAD_VALUE, 5, 9, "service:http" },
-    { "sport:-1", NETLENS_QUERY_ERROR_BAD_VALUE, 6, 8, "port" },
+    { "sport:-1", NETLENS_QUERY_ERROR_BAD_VALUE, 6, 8, "range" },
+    { "port:2000-1000", NETLENS_QUERY_ERROR_BAD_VALUE, 5, 14, "range" },
+    { "port:<0", NETLENS_QUERY_ERROR_BAD_VALUE, 5, 7, "range" },
+    { "port:>4294967295", NETLENS_QUERY_ERROR_BAD_VALUE, 5, 16, "range" },
+    { "port:<=99999999999", NETLENS_QUERY_ERROR_BAD_VALUE, 5, 18, "range" },
+    { "pid:1-x", NETLENS_QUERY_ERROR_BAD_VALUE, 4, 7, "range" },
+    { "port:<", NETLENS_QUERY_ERROR_BAD_VALUE, 5, 6, "range" },
+    { "port:1-", NETLENS_QUERY_ERROR_BAD_VALUE, 5, 7, "range" },
     { "pid:abc", NETLENS_QUERY_ERROR_BAD_VALUE, 4, 7, "process id" },
     { "src:10.0.0.0/33", NETLENS_QUERY_ERROR_BAD_VALUE, 4, 15, "address range" },
     { "dst:10.0.0.0/x", NETLENS_QUERY_ERROR_BAD_VALUE, 4, 14, "address range" },
@@ -867,6 +885,7 @@ test_to_string (void)
       "user:0 asn:1 country:de service:x app:y name:z host:w" },
     { "src:10.0.0.0/8", "src:10.0.0.0/8" },
     { "fe80::1", "fe80::1" },
+    { "port:<1024 sport:>49151 dport:10-20 pid:>=5", "port:<=1023 sport:>=49152 dport:10-20 pid:>=5" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -931,6 +950,11 @@ test_relation (void)
     { "sni:/x/", "sni:/x/", NETLENS_QUERY_RELATION_SAME },
     { "sni:/x/", "sni:/xy/", NETLENS_QUERY_RELATION_DIFFERENT },
     { "process:fire", "proc:fire", NETLENS_QUERY_RELATION_SAME },
+    { "port:1-1000", "port:80-90", NETLENS_QUERY_RELATION_STRICTER },
+    { "port:\"80\"", "port:1-100", NETLENS_QUERY_RELATION_LOOSER },
+    { "port:<1024", "port:<=1023", NETLENS_QUERY_RELATION_SAME },
+    { "port:<1024", "port:80", NETLENS_QUERY_RELATION_DIFFERENT },
+    { "port:1-10", "port:5-20", NETLENS_QUERY_RELATION_DIFFERENT },
     { "(a | b) c", "a c", NETLENS_QUERY_RELATION_STRICTER },
     { "a c", "(a | b) c", NETLENS_QUERY_RELATION_LOOSER },
     { "a", "b", NETLENS_QUERY_RELATION_DIFFERENT },
@@ -970,6 +994,7 @@ test_relation_sound (void)
     "a", "b", "src:10.0.0.0/8", "src:10.0.0.0/16", "src:0.0.0.0/0", "!(a | b)", "!a !b",
     "ssh | firefox", "ssh", "dst:github", "dst:git", "name:github", "sni:/g/", "!sni:/g/",
     "(proto:udp | proto:tcp) state:e", "proto:udp | proto:tcp state:e", "!state:e",
+    "port:1-1000", "port:<1024", "port:22-80", "port:\"22\"", "dport:<1024", "!port:<100",
   };
   guint checked = 0;
 

@@ -159,6 +159,7 @@ typedef enum
   MODE_EXACT,   /* "quoted": case-insensitive equality */
   MODE_REGEX,   /* /regex/: case-insensitive GRegex */
   MODE_CIDR,    /* 10.0.0.0/8 after an address keyword (or bare): address prefix */
+  MODE_RANGE,   /* 1000-2000, <1024, >=49152 after a port keyword or pid: numeric range */
 } ValueMode;
 
 typedef struct _Node Node;
@@ -179,6 +180,8 @@ struct _Node
   guint       may_be_number : 1;
   guint       may_be_address : 1;
   guint       may_be_asn : 1;
+  guint32     range_lo;    /* MODE_RANGE, inclusive */
+  guint32     range_hi;
   guint8      cidr_family; /* NETLENS_FAMILY_IPV4 / IPV6 */
   guint8      cidr_bits;
   NetlensAddr cidr_addr;
@@ -397,6 +400,75 @@ all_digits (const char *s)
   return TRUE;
 }
 
+/* Decimal digits only, at most G_MAXUINT32: FALSE otherwise. */
+static gboolean
+parse_uint32 (const char *text,
+              gsize       len,
+              guint32    *out)
+{
+  guint64 v = 0;
+
+  if (len == 0)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    {
+      if (!g_ascii_isdigit (text[i]))
+        return FALSE;
+      v = v * 10 + (text[i] - '0');
+      if (v > G_MAXUINT32)
+        return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+/* "1000-2000", "<1024", "<=1023", ">49151", ">=49152": TRUE and NODE filled when TEXT
+ * is one; *MALFORMED when it looks like one but is not (backwards, empty, too big). */
+static gboolean
+parse_range (const char *text,
+             Node       *node,
+             gboolean   *malformed)
+{
+  const char *dash = strchr (text, '-');
+  guint32 n;
+
+  *malformed = FALSE;
+  if (text[0] == '<' || text[0] == '>')
+    {
+      gboolean equal = text[1] == '=';
+      const char *num = text + 1 + equal;
+
+      *malformed = TRUE;
+      if (!parse_uint32 (num, strlen (num), &n))
+        return FALSE;
+      if (text[0] == '<')
+        {
+          if (!equal && n == 0)
+            return FALSE;
+          node->range_lo = 0;
+          node->range_hi = equal ? n : n - 1;
+        }
+      else
+        {
+          if (!equal && n == G_MAXUINT32)
+            return FALSE;
+          node->range_lo = equal ? n : n + 1;
+          node->range_hi = G_MAXUINT32;
+        }
+      *malformed = FALSE;
+      return TRUE;
+    }
+  if (dash == NULL)
+    return FALSE;
+  *malformed = TRUE;
+  if (!parse_uint32 (text, dash - text, &node->range_lo)
+      || !parse_uint32 (dash + 1, strlen (dash + 1), &node->range_hi)
+      || node->range_lo > node->range_hi)
+    return FALSE;
+  *malformed = FALSE;
+  return TRUE;
+}
+
 /* "192.0.2.0/24", "2001:db8::/32": TRUE and NODE filled when TEXT is one. */
 static gboolean
 parse_cidr (const char *text,
@@ -596,6 +668,32 @@ parse_term (Parser *p)
     case FIELD_SPORT:
     case FIELD_DPORT:
     case FIELD_PID:
+      if (node->mode == MODE_SUBSTR)
+        {
+          gboolean malformed;
+
+          if (parse_range (node->value, node, &malformed))
+            {
+              /* canonical text, for to_string() and equality */
+              g_free (node->value);
+              if (node->range_lo == 0)
+                node->value = g_strdup_printf ("<=%u", node->range_hi);
+              else if (node->range_hi == G_MAXUINT32)
+                node->value = g_strdup_printf (">=%u", node->range_lo);
+              else
+                node->value = g_strdup_printf ("%u-%u", node->range_lo, node->range_hi);
+              node->value_len = strlen (node->value);
+              node->mode = MODE_RANGE;
+              break;
+            }
+          if (malformed)
+            {
+              g_autofree char *v = excerpt (p, value_start, end);
+
+              return fail (p, NETLENS_QUERY_ERROR_BAD_VALUE, value_start, end,
+                           _("“%s” is not a range: write 1000-2000, <1024 or >=49152"), v);
+            }
+        }
       if (!all_digits (node->value))
         {
           g_autofree char *v = excerpt (p, value_start, end);
@@ -880,6 +978,7 @@ node_to_string (const Node *node,
         {
         case MODE_SUBSTR:
         case MODE_CIDR:
+        case MODE_RANGE:
           g_string_append (out, node->value);
           break;
         case MODE_EXACT:
@@ -1191,10 +1290,18 @@ term_test (const Node *term,
     case MODE_REGEX:
       return g_regex_match (term->regex, haystack, 0, NULL);
     case MODE_CIDR:
+    case MODE_RANGE:
       return FALSE;
     default:
       g_assert_not_reached ();
     }
+}
+
+static inline gboolean
+range_test (const Node *term,
+            guint32     value)
+{
+  return value >= term->range_lo && value <= term->range_hi;
 }
 
 static gboolean
@@ -1255,6 +1362,8 @@ owner_test (const Node         *term,
     case FIELD_PROCESS:
       return term_test (term, owner->name) || term_test (term, owner->app_id);
     case FIELD_PID:
+      if (term->mode == MODE_RANGE)
+        return owner->pid != 0 && range_test (term, owner->pid);
       return owner->pid != 0 && term_test_uint (term, owner->pid);
     case FIELD_USER:
       return term_test (term, owner->user) || term_test_uint (term, owner->uid);
@@ -1312,12 +1421,19 @@ field_test (MatchCtx   *ctx,
   switch (field)
     {
     case FIELD_PORT:
+      if (term->mode == MODE_RANGE)
+        return netlens_proto_has_ports (conn->key.proto)
+               && (range_test (term, conn->key.lport) || range_test (term, conn->key.rport));
       ctx_ports (ctx);
       return term_test (term, ctx->lport) || term_test (term, ctx->rport);
     case FIELD_SPORT:
+      if (term->mode == MODE_RANGE)
+        return netlens_proto_has_ports (conn->key.proto) && range_test (term, conn->key.lport);
       ctx_ports (ctx);
       return term_test (term, ctx->lport);
     case FIELD_DPORT:
+      if (term->mode == MODE_RANGE)
+        return netlens_proto_has_ports (conn->key.proto) && range_test (term, conn->key.rport);
       ctx_ports (ctx);
       return term_test (term, ctx->rport);
     case FIELD_SRC:
@@ -1474,6 +1590,17 @@ term_implies (const Node *a,
           || a->cidr_bits < b->cidr_bits)
         return FALSE;
       return cidr_test (b, a->cidr_family, &a->cidr_addr);
+    case MODE_RANGE:
+      if (a->mode == MODE_RANGE)
+        return a->range_lo >= b->range_lo && a->range_hi <= b->range_hi;
+      if (a->mode == MODE_EXACT)
+        {
+          /* "443" (the value was checked to be digits) */
+          guint32 n;
+
+          return parse_uint32 (a->value, a->value_len, &n) && range_test (b, n);
+        }
+      return FALSE;
     default:
       g_assert_not_reached ();
     }
