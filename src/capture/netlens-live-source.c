@@ -573,12 +573,16 @@ append_stderr (GString *text, const char *data, gsize len)
     g_string_erase (text, 0, text->len - STDERR_KEEP);
 }
 
-/* The last non-empty line of the helper's or pkexec's stderr. */
+/* The helper's or pkexec's error line: the last one saying "Error", else the last
+ * non-empty one ("This incident has been reported." follows pkexec's reason). */
 static char *
 stderr_summary (GString *text)
 {
   g_auto(GStrv) lines = g_strsplit (text->str, "\n", -1);
 
+  for (int i = (int) g_strv_length (lines) - 1; i >= 0; i--)
+    if (strstr (lines[i], "Error") != NULL)
+      return g_strdup (g_strstrip (lines[i]));
   for (int i = (int) g_strv_length (lines) - 1; i >= 0; i--)
     {
       g_strstrip (lines[i]);
