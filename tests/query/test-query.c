@@ -772,6 +772,8 @@ test_errors (void)
     { "!", NETLENS_QUERY_ERROR_SYNTAX, 0, 1, "“!”" },
     { "a !", NETLENS_QUERY_ERROR_SYNTAX, 2, 3, "“!”" },
     { "(!)", NETLENS_QUERY_ERROR_SYNTAX, 1, 2, "“!”" },
+    { "!&&a", NETLENS_QUERY_ERROR_SYNTAX, 0, 1, "“!”" },
+    { "a & & b", NETLENS_QUERY_ERROR_SYNTAX, 2, 3, "“&”" },
     { "()", NETLENS_QUERY_ERROR_SYNTAX, 0, 2, "parentheses" },
     { "a ( ) b", NETLENS_QUERY_ERROR_SYNTAX, 2, 5, "parentheses" },
     { "sni:\"abc", NETLENS_QUERY_ERROR_UNTERMINATED, 4, 8, "quote" },
@@ -1028,6 +1030,68 @@ test_relation_sound (void)
   g_assert_cmpuint (checked, >, G_N_ELEMENTS (queries));
 }
 
+/* Random token soup: the parser never crashes, spans stay inside the text, and what
+ * parses prints to a canonical form that parses back to the same query. */
+static void
+test_random (void)
+{
+  static const char *tokens[] = {
+    "a", "fire", "port:", "44", "\"", "/", "(", ")", "|", "!", "&", " ", "  ", "sni:", "state:",
+    "fin", "\\", ":", "-", "<", ">", "=", "10.0.0.0/8", "\xc3\xbc", "\xff", "dst:", "*", "[",
+    "]", "ssh:", "pid:", "1-9", "proto:", "tcp", "fe80::", "x:", "||", "&&", "\t", ".",
+  };
+  guint n_ok = 0, n_err = 0;
+
+  for (guint i = 0; i < 20000; i++)
+    {
+      g_autoptr(GString) text = g_string_new (NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NetlensQuery) query = NULL;
+      guint n = g_test_rand_int_range (1, 12);
+      int start, end;
+
+      for (guint t = 0; t < n; t++)
+        g_string_append (text, tokens[g_test_rand_int_range (0, G_N_ELEMENTS (tokens))]);
+
+      if (!netlens_query_parse_full (text->str, &query, &start, &end, &error))
+        {
+          g_assert_nonnull (error);
+          g_assert_null (query);
+          g_assert_cmpint (start, >=, 0);
+          g_assert_cmpint (start, <=, end);
+          g_assert_cmpint (end, <=, (int) text->len);
+          g_assert_true (g_utf8_validate (error->message, -1, NULL));
+          n_err++;
+        }
+      else
+        {
+          g_autoptr(NetlensQuery) again = NULL;
+          const char *canonical = netlens_query_to_string (query);
+
+          g_assert_no_error (error);
+          g_assert_cmpint (start, ==, -1);
+          again = netlens_query_parse (canonical, &error);
+          if (again == NULL)
+            g_error ("“%s” prints as “%s”, which does not parse: %s", text->str, canonical,
+                     error->message);
+          g_assert_cmpstr (netlens_query_to_string (again), ==, canonical);
+          g_assert_cmpint (netlens_query_relation (query, again), ==,
+                           NETLENS_QUERY_RELATION_SAME);
+          for (guint r = 0; r < rows->len; r++)
+            {
+              const NetlensConnection *conn = ((Row *) g_ptr_array_index (rows, r))->conn;
+
+              g_assert_cmpint (netlens_query_match (query, conn), ==,
+                               netlens_query_match (again, conn));
+            }
+          n_ok++;
+        }
+    }
+  g_test_message ("random queries: %u parsed, %u errors", n_ok, n_err);
+  g_assert_cmpuint (n_ok, >, 1000);
+  g_assert_cmpuint (n_err, >, 1000);
+}
+
 static void
 test_ref (void)
 {
@@ -1282,6 +1346,7 @@ main (int   argc,
   g_test_add_func ("/query/relation", test_relation);
   g_test_add_func ("/query/relation-sound", test_relation_sound);
   g_test_add_func ("/query/documentation", test_documentation);
+  g_test_add_func ("/query/random", test_random);
   g_test_add_func ("/query/ref", test_ref);
   g_test_add_func ("/query/threads", test_threads);
   g_test_add_func ("/query/benchmark", test_benchmark);

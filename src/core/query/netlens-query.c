@@ -749,7 +749,7 @@ at_operand_end (Parser *p)
 
   skip_space (p);
   c = peek (p);
-  return c == '\0' || c == ')' || c == '|';
+  return c == '\0' || c == ')' || c == '|' || c == '&';
 }
 
 static Node *
@@ -843,12 +843,14 @@ parse_and (Parser *p)
       if (c == '&')
         {
           gsize amp = p->pos;
+          gsize amp_end;
 
           p->pos++;
           if (peek (p) == '&')
             p->pos++;
+          amp_end = p->pos;
           if (children->len == 0 || at_operand_end (p))
-            return fail (p, NETLENS_QUERY_ERROR_SYNTAX, amp, p->pos,
+            return fail (p, NETLENS_QUERY_ERROR_SYNTAX, amp, amp_end,
                          _("“&” needs a term on each side"));
           continue;
         }
