@@ -1030,6 +1030,27 @@ test_relation_sound (void)
   g_assert_cmpuint (checked, >, G_N_ELEMENTS (queries));
 }
 
+/* relation (A, B) is consistent with what A and B match on the fixture rows. */
+static void
+assert_relation_sound (const NetlensQuery *a,
+                       const NetlensQuery *b)
+{
+  NetlensQueryRelation rel = netlens_query_relation (a, b);
+
+  for (guint r = 0; r < rows->len; r++)
+    {
+      const NetlensConnection *conn = ((Row *) g_ptr_array_index (rows, r))->conn;
+      gboolean ma = netlens_query_match (a, conn);
+      gboolean mb = netlens_query_match (b, conn);
+
+      if ((rel == NETLENS_QUERY_RELATION_SAME && ma != mb)
+          || (rel == NETLENS_QUERY_RELATION_STRICTER && mb && !ma)
+          || (rel == NETLENS_QUERY_RELATION_LOOSER && ma && !mb))
+        g_error ("relation (“%s”, “%s”) = %d is wrong for a row",
+                 netlens_query_to_string (a), netlens_query_to_string (b), rel);
+    }
+}
+
 /* Random token soup: the parser never crashes, spans stay inside the text, and what
  * parses prints to a canonical form that parses back to the same query. */
 static void
@@ -1085,6 +1106,24 @@ test_random (void)
                                netlens_query_match (again, conn));
             }
           n_ok++;
+
+          /* as typed one byte at a time: each valid prefix against the previous one */
+          {
+            g_autoptr(NetlensQuery) previous = NULL;
+
+            for (gsize len = 0; len <= text->len; len++)
+              {
+                g_autofree char *prefix = g_strndup (text->str, len);
+                g_autoptr(NetlensQuery) current = netlens_query_parse (prefix, NULL);
+
+                if (current == NULL)
+                  continue;
+                if (previous != NULL)
+                  assert_relation_sound (previous, current);
+                g_clear_pointer (&previous, netlens_query_unref);
+                previous = g_steal_pointer (&current);
+              }
+          }
         }
     }
   g_test_message ("random queries: %u parsed, %u errors", n_ok, n_err);
