@@ -98,7 +98,10 @@ current_identity (struct identity *id)
   id->tgid = pid_tgid >> 32;
   id->tid = (__u32) pid_tgid;
   id->uid = (__u32) bpf_get_current_uid_gid ();
-  bpf_get_current_comm (id->comm, sizeof id->comm);
+  /* the process's name, not the thread's (dig sends from a thread named isc-net-0000) */
+  struct task_struct *task = (struct task_struct *) bpf_get_current_task ();
+  if (BPF_CORE_READ_STR_INTO (&id->comm, task, group_leader, comm) < 0)
+    bpf_get_current_comm (id->comm, sizeof id->comm);
 }
 
 static __always_inline __u32

@@ -67,9 +67,11 @@ class Netns:
         return ["nsenter", "--net=" + self.path] + list(argv)
 
     def run(self, argv, **kw):
+        kw.setdefault("cwd", "/")  # the test user cannot enter the build folder under /root
         return subprocess.run(self.cmd(argv), **kw)
 
     def popen(self, argv, **kw):
+        kw.setdefault("cwd", "/")
         return subprocess.Popen(self.cmd(argv), **kw)
 
     def close(self):
