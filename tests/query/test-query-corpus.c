@@ -226,7 +226,8 @@ check_capture (const char *corpus,
 
   json_parser_load_from_file (parser, json_path, &error);
   g_assert_no_error (error);
-  conversations = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+  conversations = json_object_get_array_member (json_node_get_object (
+                                                  json_parser_get_root (parser)),
                                                 "conversations");
   g_assert_nonnull (conversations);
 

@@ -514,7 +514,8 @@ test_ports (void)
   assert_matches ("sport:>=49152", "ssh,quic,dns,quichs,github");
   assert_matches ("sport:>50000", "ssh,dns,quichs,github");
   assert_matches ("sport:<=80", "sshd,web80");
-  assert_matches ("port:0-65535", "ssh,https,quic,dns,server,http,sshd,quichs,fin2,v6,web80,github");
+  assert_matches ("port:0-65535",
+                  "ssh,https,quic,dns,server,http,sshd,quichs,fin2,v6,web80,github");
   assert_matches ("pid:1000-2000", "https,quic,quichs");
   assert_matches ("pid:>7000", "github");
   assert_matches ("!dport:<1024", "server,sshd,fin2,icmp,arp,web80");
@@ -546,7 +547,8 @@ test_addresses (void)
   assert_matches ("dst:\"2606:4700::6810:84E5\"", "v6");
   /* ranges */
   assert_matches ("src:10.0.0.0/8", "server,sshd");
-  assert_matches ("src:192.168.1.0/24", "ssh,https,quic,dns,http,quichs,fin2,icmp,arp,web80,github");
+  assert_matches ("src:192.168.1.0/24",
+                  "ssh,https,quic,dns,http,quichs,fin2,icmp,arp,web80,github");
   assert_matches ("dst:140.82.0.0/16", "fin2,github");
   assert_matches ("dst:140.82.121.4/32", "fin2,github");
   assert_matches ("dst:142.250.185.64/28", "https");
@@ -715,7 +717,8 @@ test_quoted (void)
   assert_matches ("process:\"ss\"", "");
   assert_matches ("cmdline:\"ssh admin@build.example.net\"", "ssh");
   assert_matches ("cmdline:\"nginx: worker process\"", "server");
-  assert_matches ("cmdline:\"/usr/bin/ssh git@github.com git-upload-pack 'netlens.git'\"", "github");
+  assert_matches ("cmdline:\"/usr/bin/ssh git@github.com git-upload-pack 'netlens.git'\"",
+                  "github");
   assert_matches ("(process:\"nginx\")", "server");
 }
 
@@ -887,7 +890,8 @@ test_to_string (void)
       "user:0 asn:1 country:de service:x app:y name:z host:w" },
     { "src:10.0.0.0/8", "src:10.0.0.0/8" },
     { "fe80::1", "fe80::1" },
-    { "port:<1024 sport:>49151 dport:10-20 pid:>=5", "port:<=1023 sport:>=49152 dport:10-20 pid:>=5" },
+    { "port:<1024 sport:>49151 dport:10-20 pid:>=5",
+      "port:<=1023 sport:>=49152 dport:10-20 pid:>=5" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
