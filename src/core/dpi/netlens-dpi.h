@@ -33,6 +33,13 @@ char             *netlens_name_cache_lookup (NetlensNameCache  *cache,
                                              const NetlensAddr *addr,
                                              gint64             now_us);
 
+/* Defaults (docs/dpi.md): addresses kept, and how long after the DNS answer a name still
+ * labels a new connection (capture time). */
+#define NETLENS_NAME_CACHE_DEFAULT_ENTRIES     16384
+#define NETLENS_NAME_CACHE_DEFAULT_FRESHNESS_S 3600
+/* Number of addresses currently held. */
+guint             netlens_name_cache_get_size (NetlensNameCache *cache);
+
 /* Called by a worker for every packet of a TCP or UDP connection when DPI is on.
  * FROM_LOCAL: the packet goes local -> remote.  May set conn->dpi, conn->app,
  * conn->app_state, conn->timeout_s and, for QUIC, conn->state.
@@ -65,7 +72,8 @@ gboolean     netlens_dpi_foreach_text      (const NetlensDpi    *dpi,
  * "quic": …, "icmp": …, "arp": …} with null for what is unknown.  DPI may be NULL. */
 void         netlens_dpi_write_json        (const NetlensDpi    *dpi,
                                             GString             *out);
-/* CSV columns, in the order of netlens_dpi_csv_header(); lists joined with ';'. */
+/* CSV columns, in the order of netlens_dpi_csv_header(); lists joined with ';'.
+ * write_csv appends one newly allocated string per column ("" when unknown). */
 const char *const *netlens_dpi_csv_header  (void);
 void         netlens_dpi_write_csv         (const NetlensDpi    *dpi,
                                             GPtrArray           *cells);
