@@ -21,7 +21,7 @@ test_pkgs=(
   nginx-light bind9-dnsutils dnsmasq-base openssh-server openssh-client
   ngtcp2-client ngtcp2-server socat tcpreplay libndpi-bin
   libclang-rt-14-dev libmaxmind-db-writer-perl sqlite3 strace libjson-glib-dev python3
-  flatpak flatpak-builder
+  flatpak flatpak-builder flex bison
 )
 
 pkgs=("${build_pkgs[@]}")
