@@ -180,6 +180,13 @@ struct _Node
   guint       may_be_number : 1;
   guint       may_be_address : 1;
   guint       may_be_asn : 1;
+  /* Which names of the small fixed vocabularies the value matches, found once at parse
+   * time so that matching a row tests a bit: bit N is set when the name of value N of
+   * NetlensState, NetlensAppState, NetlensApp or NetlensProto (fixed names only) matches. */
+  guint32     state_mask;
+  guint32     app_state_mask;
+  guint32     app_mask;
+  guint32     proto_mask;
   guint32     range_lo;    /* MODE_RANGE, inclusive */
   guint32     range_hi;
   guint8      cidr_family; /* NETLENS_FAMILY_IPV4 / IPV6 */
@@ -195,7 +202,12 @@ struct _NetlensQuery
   guint           n_nodes;
 };
 
+G_STATIC_ASSERT (NETLENS_N_STATES <= 32 && NETLENS_N_APP_STATES <= 32);
+G_STATIC_ASSERT (NETLENS_N_APPS <= 32 && NETLENS_N_PROTOS <= 32);
+
 G_DEFINE_QUARK (netlens-query-error-quark, netlens_query_error)
+
+static void compute_masks (Node *node);
 
 /* ------------------------------------------------------------------------ */
 /* Nodes */
@@ -652,6 +664,7 @@ parse_term (Parser *p)
       node->value_len = strlen (value);
       node->value = g_steal_pointer (&value);
       node->may_be_number = node->may_be_address = node->may_be_asn = TRUE;
+      compute_masks (node);
       return g_steal_pointer (&node);
     }
 
@@ -737,6 +750,7 @@ parse_term (Parser *p)
       break;
     }
 
+  compute_masks (node);
   return g_steal_pointer (&node);
 }
 
@@ -1299,6 +1313,32 @@ term_test (const Node *term,
     }
 }
 
+static gboolean
+proto_is_fixed_name (guint proto)
+{
+  return proto < NETLENS_N_PROTOS && proto != NETLENS_PROTO_IP_OTHER
+         && proto != NETLENS_PROTO_L2;
+}
+
+static void
+compute_masks (Node *node)
+{
+  if (node->mode != MODE_SUBSTR && node->mode != MODE_EXACT && node->mode != MODE_REGEX)
+    return;
+  for (guint i = 1; i < NETLENS_N_STATES; i++)
+    if (term_test (node, netlens_state_to_string (i)))
+      node->state_mask |= 1u << i;
+  for (guint i = 1; i < NETLENS_N_APP_STATES; i++)
+    if (term_test (node, netlens_app_state_to_string (i)))
+      node->app_state_mask |= 1u << i;
+  for (guint i = 1; i < NETLENS_N_APPS; i++)
+    if (term_test (node, netlens_app_to_string (i)))
+      node->app_mask |= 1u << i;
+  for (guint i = 0; i < NETLENS_N_PROTOS; i++)
+    if (proto_is_fixed_name (i) && term_test (node, netlens_proto_to_string (i)))
+      node->proto_mask |= 1u << i;
+}
+
 static inline gboolean
 range_test (const Node *term,
             guint32     value)
@@ -1342,13 +1382,10 @@ static gboolean
 state_test (const Node              *term,
             const NetlensConnection *conn)
 {
-  if (conn->state != NETLENS_STATE_NONE
-      && term_test (term, netlens_state_to_string (conn->state)))
-    return TRUE;
-  if (conn->app_state != NETLENS_APP_STATE_NONE
-      && term_test (term, netlens_app_state_to_string (conn->app_state)))
-    return TRUE;
-  return FALSE;
+  /* NONE (bit 0) is never set: a row without a state has none to match */
+  return (conn->state < NETLENS_N_STATES && (term->state_mask & (1u << conn->state)))
+         || (conn->app_state < NETLENS_N_APP_STATES
+             && (term->app_state_mask & (1u << conn->app_state)));
 }
 
 static gboolean
@@ -1448,6 +1485,8 @@ field_test (MatchCtx   *ctx,
       return (term->may_be_address && term_test (term, ctx_raddr (ctx)))
              || names_test (term, conn);
     case FIELD_PROTO:
+      if (proto_is_fixed_name (conn->key.proto))
+        return (term->proto_mask & (1u << conn->key.proto)) != 0;
       return term_test (term, ctx_proto (ctx));
     case FIELD_PROCESS:
     case FIELD_PID:
@@ -1468,7 +1507,7 @@ field_test (MatchCtx   *ctx,
     case FIELD_SERVICE:
       return term_test (term, netlens_connection_get_service (conn));
     case FIELD_APP:
-      return conn->app != NETLENS_APP_NONE && term_test (term, netlens_app_to_string (conn->app));
+      return conn->app < NETLENS_N_APPS && (term->app_mask & (1u << conn->app)) != 0;
     case FIELD_COUNTRY:
       return term_test (term, conn->country);
     case FIELD_ASN:
