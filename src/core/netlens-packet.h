@@ -22,6 +22,7 @@ typedef enum
   NETLENS_PROTO_ARP,
   NETLENS_PROTO_IP_OTHER,  /* any other IP protocol: "ip:<name>" */
   NETLENS_PROTO_L2,        /* non-IP frames keyed by MAC address: "l2:<name>" */
+  NETLENS_PROTO_IP_FRAGMENT, /* a later IP fragment whose first fragment was not seen */
   NETLENS_N_PROTOS
 } NetlensProto;
 

@@ -39,7 +39,6 @@ typedef struct
   guint64 owner_events_lost;
   guint64 connections_evicted;
   guint64 connections_live;   /* rows in the tables now */
-  guint64 connections_total;  /* rows ever created, generations included */
 } NetlensStats;
 
 /* Called for every row that ends (closed, timed out, evicted or at the end of the
