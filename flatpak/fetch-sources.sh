@@ -6,7 +6,8 @@
 # source packages: an orig tarball is the upstream release archive (apt checks it against the
 # signed Sources index).  deb-src lines are added in a private apt configuration, never in
 # /etc/apt.  Each module of the manifest with an archive source maps to the Debian source package
-# of the same name; the file is stored under the archive's dest-filename (or URL basename).
+# of the same name (or the one in debian_source below); the file is stored under the
+# archive's dest-filename (or URL basename).
 set -euo pipefail
 
 cache=${1:?usage: fetch-sources.sh CACHE_DIR}
@@ -33,6 +34,9 @@ for m in json.load(open(sys.argv[1]))['modules']:
 PY
 )
 
+# manifest module -> Debian source package, where the names differ
+declare -A debian_source=([libcap]=libcap2)
+
 todo=()
 for line in "${wanted[@]}"; do
   read -r pkg file version <<<"$line"
@@ -58,6 +62,7 @@ apt-get "${apt_opts[@]}" update </dev/null >"$work/update.log" 2>&1 \
 status=0
 for line in "${todo[@]}"; do
   read -r pkg file version <<<"$line"
+  pkg=${debian_source[$pkg]:-$pkg}
   (cd "$work/dl" && apt-get "${apt_opts[@]}" source --download-only "$pkg" </dev/null \
      >>"$work/source.log" 2>&1) || { echo "fetch-sources: no source package $pkg" >&2; status=1; continue; }
   orig=$(ls "$work/dl/${pkg}_${version}".orig.tar.* 2>/dev/null | grep -v '\.asc$' | head -1 || true)
