@@ -113,12 +113,14 @@ dns_parse_full (const guint8      *data,
                 gsize              len,
                 NetlensDnsMessage *out,
                 gsize             *end_out,
-                guint             *counts_out)
+                guint             *counts_out,
+                gboolean          *complete)
 {
   guint qd, an, ns, ar;
   gsize pos = 12;
 
   memset (out, 0, sizeof *out);
+  *complete = FALSE;
   if (len < 12)
     return FALSE;
   out->id = read16 (data);
@@ -198,6 +200,7 @@ dns_parse_full (const guint8      *data,
       pos += rdlen;
     }
   *end_out = pos;
+  *complete = TRUE;
   return TRUE;
 }
 
@@ -207,8 +210,9 @@ _netlens_dns_parse (const guint8      *data,
                     NetlensDnsMessage *out)
 {
   gsize end;
+  gboolean complete;
 
-  if (!dns_parse_full (data, len, out, &end, NULL))
+  if (!dns_parse_full (data, len, out, &end, NULL, &complete))
     {
       _netlens_dns_message_clear (out);
       return FALSE;
@@ -223,12 +227,12 @@ _netlens_dns_looks_valid (const guint8 *data,
   NetlensDnsMessage msg;
   guint counts[4] = { 0, };
   gsize end = 0;
-  gboolean ok;
+  gboolean ok, complete = FALSE;
 
   if (len < 17 || len > 65535)
     return FALSE;
-  ok = dns_parse_full (data, len, &msg, &end, counts);
-  ok = ok && end == len && msg.opcode == 0 && counts[0] == 1 && msg.qname != NULL
+  ok = dns_parse_full (data, len, &msg, &end, counts, &complete);
+  ok = ok && complete && end == len && msg.opcode == 0 && counts[0] == 1 && msg.qname != NULL
        && counts[1] <= 64 && counts[2] <= 64 && counts[3] <= 64
        && (data[3] & 0x40) == 0;   /* the Z bit */
   if (ok && !msg.response)

@@ -462,6 +462,15 @@ inspect_tcp (NetlensConnection   *conn,
         used = _netlens_tls_feed_records (dpi->tls, &dir->tls, from_client, dir->stream.buf,
                                           dir->stream.len);
         _netlens_stream_consume (&dir->stream, used);
+        /* After a real ServerHello no ClientHello can follow (only a HelloRetryRequest
+         * asks for a second one): the client direction has told all it will. */
+        if (dpi->tls->server_hellos > 0)
+          {
+            NetlensDpiDir *other = dpi->dirs[idx ^ 1];
+
+            if (other != NULL && !other->done && other != dir)
+              dir_finish (other);
+          }
       }
       break;
     case NETLENS_APP_SSH:
