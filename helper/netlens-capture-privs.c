@@ -42,9 +42,9 @@
 
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC (cap_t, cap_free, NULL)
 
-#ifndef __O_TMPFILE
-#define __O_TMPFILE 020000000
-#endif
+/* the kernel's O_TMPFILE bit alone: glibc's __O_TMPFILE includes O_DIRECTORY, and
+ * opendir() must keep working */
+#define TMPFILE_BIT 020000000
 
 gboolean
 netlens_capture_drop_privileges (gboolean   keep_proc_scan,
@@ -164,8 +164,13 @@ netlens_capture_install_seccomp (char **error_message)
   if (rc == 0)
     rc = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (openat), 1,
                            SCMP_A2 (SCMP_CMP_MASKED_EQ,
-                                    O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | __O_TMPFILE,
+                                    O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | TMPFILE_BIT,
                                     O_RDONLY));
+  /* GLib names its threads (prctl PR_SET_NAME) from inside the new thread, which may run
+   * after the filter is on */
+  if (rc == 0)
+    rc = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (prctl), 1,
+                           SCMP_A0 (SCMP_CMP_EQ, PR_SET_NAME));
   /* memory: never executable */
   if (rc == 0)
     rc = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (mmap), 1,
@@ -173,7 +178,7 @@ netlens_capture_install_seccomp (char **error_message)
   if (rc == 0)
     rc = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (mprotect), 1,
                            SCMP_A2 (SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-  /* the proc-mode scan thread is already running: filter it too */
+  /* the proc-mode scan thread is already running: filter it too (TSYNC) */
   if (rc == 0)
     rc = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_TSYNC, 1);
   if (rc == 0)

@@ -557,8 +557,6 @@ main (int argc, char **argv)
 
       if (!netlens_owners_scan (owners, &why))
         g_printerr ("netlens-capture: process scan failed: %s\n", why);
-      if (hello.attribution == NETLENS_WIRE_ATTRIBUTION_PROC)
-        netlens_owners_start_scan_thread (owners, PROC_SCAN_INTERVAL);
     }
 
   {
@@ -571,6 +569,10 @@ main (int argc, char **argv)
     netlens_capture_watch_parent ();
     if (getppid () != parent)
       _exit (0);
+    /* capabilities, the bounding set and NO_NEW_PRIVS are per thread: the scan thread
+     * starts after the drop so that it inherits exactly what the main thread kept */
+    if (owners != NULL && hello.attribution == NETLENS_WIRE_ATTRIBUTION_PROC)
+      netlens_owners_start_scan_thread (owners, PROC_SCAN_INTERVAL);
     if (!netlens_capture_install_seccomp (&why))
       fail (NETLENS_WIRE_ERROR_PRIVILEGES, "The capture helper could not restrict itself", why);
   }

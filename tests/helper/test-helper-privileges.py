@@ -68,6 +68,33 @@ with helpertest.Netns("pv") as ns:
         check(int(st["CapPrm"], 16) == want, "%s: CapPrm %016x" % (mode, want))
         check(int(st["CapBnd"], 16) == 0, "%s: empty bounding set" % mode)
         check(st["Uid"].split()[0] != "0", "%s: no longer uid 0 (%s)" % (mode, st["Uid"]))
+        # capabilities and NO_NEW_PRIVS are per thread: every thread must match
+        for tid in os.listdir("/proc/%d/task" % p.pid):
+            tst = {}
+            with open("/proc/%d/task/%s/status" % (p.pid, tid)) as f:
+                for line in f:
+                    k, _, v = line.partition(":")
+                    tst[k] = v.strip()
+            check(int(tst["CapEff"], 16) == want and int(tst["CapPrm"], 16) == want
+                  and int(tst["CapBnd"], 16) == 0 and tst["NoNewPrivs"] == "1"
+                  and tst["Seccomp"] == "2",
+                  "%s: thread %s (%s) has the same restrictions" % (mode, tid, tst["Name"]))
+
+        if mode == "proc":
+            # a socket that appears after the drop: only the filtered scan thread can find
+            # it, walking every /proc/PID/fd with the two capabilities it kept
+            listener = ns.popen(["/usr/bin/python3", "-c",
+                                 "import socket,time; s=socket.socket(); "
+                                 "s.bind(('127.0.0.1', 17777)); s.listen(); time.sleep(30)"])
+            frames = helpertest.read_frames(
+                p.stdout, lambda f: f["type"] == "owner" and f["lport"] == 17777, 5)
+            owner = [f for f in frames if f["type"] == "owner" and f["lport"] == 17777]
+            check(bool(owner) and owner[0]["pid"] == listener.pid,
+                  "proc: the scan after the drop names a new listener (%s)"
+                  % (owner[0]["comm"] + "/" + str(owner[0]["pid"]) if owner else "nothing"))
+            check(p.poll() is None, "proc: still running after scanning under the filter")
+            listener.kill()
+            listener.wait()
 
         # latency: a UDP datagram in the namespace reaches us within milliseconds
         sender = ns.popen(["/usr/bin/python3", "-c",
