@@ -668,6 +668,12 @@ test_bare_words (void)
   assert_matches ("\"firefox-esr\"", "https,quic");   /* a quoted bare word: a field equals it */
   assert_matches ("\"firefox\"", "");
   assert_matches ("/^fire.*esr$/", "https,quic");
+  /* a bare regex looks at one field at a time: "esr" and "alice" are in different fields */
+  assert_matches ("/esr.*alice/", "");
+  assert_matches ("/^alice$/", "ssh,https,quic,quichs,icmp,v6,github");
+  assert_matches ("/^1234$/", "https,quic");
+  assert_matches ("/^tcp$/", "ssh,https,server,http,sshd,fin2,v6,web80,github");
+  assert_matches ("/^quic_handshake$/", "quichs");
   assert_matches ("nothing-has-this", "");
 }
 
@@ -720,6 +726,58 @@ test_quoted (void)
   assert_matches ("cmdline:\"/usr/bin/ssh git@github.com git-upload-pack 'netlens.git'\"",
                   "github");
   assert_matches ("(process:\"nginx\")", "server");
+}
+
+/* Fields longer than the bare-regex batch buffer, and many fields that fill it. */
+static void
+test_long_fields (void)
+{
+  g_autoptr(NetlensConnection) conn = conn_new (NETLENS_PROTO_TCP, "192.0.2.1", 40000,
+                                                "198.51.100.1", 443, NETLENS_STATE_ESTABLISHED);
+  g_autoptr(GString) cmdline = g_string_new (NULL);
+  g_autofree char *long_name = g_strnfill (3000, 'n');
+  static const struct { const char *text; gboolean match; } cases[] = {
+    { "/needle$/", TRUE },
+    { "/^x+needle$/", TRUE },
+    { "needle", TRUE },
+    { "/^n{3000}$/", TRUE },
+    { "/^n{3001}/", FALSE },
+    { "/^tail$/", TRUE },
+    { "/n\\.tail/", FALSE },
+    { "/nx/", FALSE },
+    { "/^x{7000}/", FALSE },
+    /* a field that is not UTF-8: an ASCII regex still searches its bytes, a non-ASCII
+     * one skips it, and neither hides the other fields */
+    { "/^tail$/ /needle/", TRUE },
+    { "/utf-8 org/", TRUE },
+    { "/^bad . utf/", TRUE },
+    { "/(?:\xc3\xbc|utf-8) org/", FALSE },
+    { "/(?:\xc3\xbc|tail)/", TRUE },
+    { "utf-8 org", TRUE },
+    { "\"bad \xff utf-8 org\"", TRUE },
+    { "as_org:/utf-8 org/", TRUE },
+    { "as_org:/(?:\xc3\xbc|utf-8) org/", FALSE },
+  };
+
+  for (guint i = 0; i < 6000; i++)
+    g_string_append_c (cmdline, 'x');
+  g_string_append (cmdline, "needle");
+  conn->process = owner_new ("long", 1, "u", 1, "/bin/long", cmdline->str, NULL);
+  conn->dns_name = g_ref_string_new (long_name);
+  conn->reverse_name = g_ref_string_new (long_name);
+  conn->country = g_ref_string_new ("tail");
+  conn->as_org = g_ref_string_new ("bad \xff utf-8 org");
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NetlensQuery) query = netlens_query_parse (cases[i].text, &error);
+
+      g_assert_no_error (error);
+      if (netlens_query_match (query, conn) != cases[i].match)
+        g_error ("“%s” on the long row: expected %s", cases[i].text,
+                 cases[i].match ? "a match" : "no match");
+    }
 }
 
 typedef struct
@@ -1193,6 +1251,7 @@ test_benchmark (void)
     "firefox",
     "nothing-matches-this",
     "process:/^fire/",
+    "/fire/",
   };
   const guint n_rows = 100000;
   g_autofree NetlensConnection *many = g_new (NetlensConnection, n_rows);
@@ -1384,6 +1443,7 @@ main (int   argc,
   g_test_add_func ("/query/boolean", test_boolean);
   g_test_add_func ("/query/regex", test_regex);
   g_test_add_func ("/query/quoted", test_quoted);
+  g_test_add_func ("/query/long-fields", test_long_fields);
   g_test_add_func ("/query/errors", test_errors);
   g_test_add_func ("/query/to-string", test_to_string);
   g_test_add_func ("/query/relation", test_relation);
