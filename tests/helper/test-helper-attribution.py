@@ -38,14 +38,16 @@ def check(cond, what):
 
 
 def start_background():
+    import tempfile
     procs = []
+    held = tempfile.NamedTemporaryFile(prefix="netlens-fds-")
     for i in range(N_BACKGROUND):
-        fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(FDS_EACH // 2)]
+        fds = [os.open(held.name, os.O_RDONLY) for _ in range(FDS_EACH // 2)]
         for _ in range(FDS_EACH // 4):
             a, b = socket.socketpair()
             fds += [a.detach(), b.detach()]
         procs.append(subprocess.Popen(["sleep", "3600"], pass_fds=fds, cwd="/",
-                                      stdin=subprocess.DEVNULL))
+                                      stdin=subprocess.PIPE))
         for fd in fds:
             os.close(fd)
     total = 0
