@@ -618,13 +618,13 @@ netlens_history_set_aside (const char  *path,
   return TRUE;
 }
 
-void
+gint64
 netlens_history_begin_session (NetlensHistory *history,
                                const char     *source)
 {
   gint64 id;
 
-  g_return_if_fail (history != NULL);
+  g_return_val_if_fail (history != NULL, 0);
 
   g_mutex_lock (&history->db_lock);
   id = insert_session (history->db, source);
@@ -632,11 +632,12 @@ netlens_history_begin_session (NetlensHistory *history,
   if (id == 0)
     {
       g_warning ("Cannot start a history session: %s", sqlite3_errmsg (history->db));
-      return;
+      return 0;
     }
   g_mutex_lock (&history->lock);
   history->session = id;
   g_mutex_unlock (&history->lock);
+  return id;
 }
 
 /* ---- writing ---- */

@@ -54,10 +54,11 @@ gboolean        netlens_history_set_aside (const char  *path,
 /* The user's default database: $XDG_DATA_HOME/netlens/history.sqlite (not created). */
 char           *netlens_history_default_path (void);
 
-/* Rows written from now on belong to a new session (a new pipeline: row ids restart).
- * netlens_history_open() starts the first one. SOURCE describes it ("file x.pcap",
- * "interface eth0"), may be NULL.  Thread-safe; applies to rows pushed after the call. */
-void            netlens_history_begin_session (NetlensHistory *history,
+/* Rows pushed from now on belong to a new session (a new pipeline: row ids restart).
+ * netlens_history_open() starts the first one.  SOURCE describes it ("file x.pcap",
+ * "interface eth0"), may be NULL.  Returns the session id (NetlensHistoryRow.session),
+ * 0 when it could not be written (the rows then stay in the previous session). */
+gint64          netlens_history_begin_session (NetlensHistory *history,
                                                const char     *source);
 
 /* ---- writing ---- */
