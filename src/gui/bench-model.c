@@ -1,0 +1,2 @@
+/* bench-model.c: placeholder, replaced below */
+int main (void) { return 0; }

@@ -1,0 +1,222 @@
+/* netlens-preferences-window.c
+ *
+ * Copyright 2026 The Netlens authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "netlens-gui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "netlens-preferences-window.h"
+
+/* Built from rows libadwaita 1.2 has: AdwActionRow with a GtkSwitch or a
+ * GtkSpinButton suffix, AdwComboRow (AdwSwitchRow and AdwSpinRow are 1.3+). */
+
+struct _NetlensPreferencesWindow
+{
+  AdwPreferencesWindow  parent_instance;
+
+  GSettings            *settings;
+  AdwComboRow          *units_row;
+};
+
+G_DEFINE_FINAL_TYPE (NetlensPreferencesWindow, netlens_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+static const char *
+key_summary (GSettings  *settings,
+             const char *key)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsSchemaKey) schema_key = NULL;
+  static GHashTable *summaries;
+  const char *summary;
+
+  if (summaries == NULL)
+    summaries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  summary = g_hash_table_lookup (summaries, key);
+  if (summary != NULL)
+    return summary;
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  schema_key = g_settings_schema_get_key (schema, key);
+  /* the schema's gettext domain translates the summary */
+  summary = g_settings_schema_key_get_summary (schema_key);
+  g_hash_table_insert (summaries, g_strdup (key), g_strdup (summary ? summary : key));
+  return g_hash_table_lookup (summaries, key);
+}
+
+static GtkWidget *
+switch_row (NetlensPreferencesWindow *self,
+            const char               *key,
+            const char               *title,
+            const char               *subtitle)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *toggle = gtk_switch_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (toggle), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
+  g_settings_bind (self->settings, key, toggle, "active", G_SETTINGS_BIND_DEFAULT);
+  return row;
+}
+
+static GtkWidget *
+spin_row (NetlensPreferencesWindow *self,
+          const char               *key,
+          const char               *title,
+          const char               *subtitle,
+          double                    min,
+          double                    max,
+          double                    step)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *spin = gtk_spin_button_new_with_range (min, max, step);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
+  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), spin);
+  g_settings_bind (self->settings, key, spin, "value", G_SETTINGS_BIND_DEFAULT);
+  return row;
+}
+
+static void
+on_units_selected_cb (AdwComboRow              *row,
+                      GParamSpec               *pspec,
+                      NetlensPreferencesWindow *self)
+{
+  g_settings_set_string (self->settings, "units",
+                         adw_combo_row_get_selected (row) == 1 ? "bits" : "bytes");
+}
+
+static void
+on_units_changed_cb (GSettings                *settings,
+                     const char               *key,
+                     NetlensPreferencesWindow *self)
+{
+  g_autofree char *units = g_settings_get_string (settings, "units");
+  guint pos = g_str_equal (units, "bits") ? 1 : 0;
+
+  if (adw_combo_row_get_selected (self->units_row) != pos)
+    adw_combo_row_set_selected (self->units_row, pos);
+}
+
+static const char *timeout_keys[] = {
+  "timeouts-tcp-established-ssh", "timeouts-tcp-established-http", "timeouts-tcp-established",
+  "timeouts-tcp-transient", "timeouts-tcp-closing", "timeouts-tcp-closed",
+  "timeouts-quic-handshake", "timeouts-quic-connected", "timeouts-quic-closed",
+  "timeouts-dns", "timeouts-udp", "timeouts-udp-idle", "timeouts-udp-stale",
+  "timeouts-icmp", "timeouts-arp", "timeouts-other",
+};
+
+static void
+build (NetlensPreferencesWindow *self)
+{
+  AdwPreferencesPage *page;
+  AdwPreferencesGroup *group;
+  g_autoptr(GtkStringList) units = NULL;
+
+  /* General */
+  page = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
+  adw_preferences_page_set_title (page, _("General"));
+  adw_preferences_page_set_icon_name (page, "preferences-system-symbolic");
+
+  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (group, _("Display"));
+  adw_preferences_group_add (group, spin_row (self, "refresh-interval", _("Refresh Interval"),
+                                              _("Milliseconds between updates of the table"),
+                                              100, 60000, 100));
+  units = gtk_string_list_new ((const char *[]) { _("Bytes"), _("Bits"), NULL });
+  self->units_row = ADW_COMBO_ROW (adw_combo_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->units_row), _("Units"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->units_row),
+                               _("Show amounts and rates in bytes or in bits"));
+  adw_combo_row_set_model (self->units_row, G_LIST_MODEL (units));
+  on_units_changed_cb (self->settings, "units", self);
+  g_signal_connect (self->units_row, "notify::selected", G_CALLBACK (on_units_selected_cb), self);
+  g_signal_connect_object (self->settings, "changed::units", G_CALLBACK (on_units_changed_cb), self, 0);
+  adw_preferences_group_add (group, GTK_WIDGET (self->units_row));
+  adw_preferences_group_add (group, switch_row (self, "hide-localhost", _("Hide Loopback Connections"),
+                                                _("Connections on 127.0.0.1 and ::1")));
+  adw_preferences_page_add (page, group);
+
+  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (group, _("Inspection"));
+  adw_preferences_group_add (group, switch_row (self, "dpi", _("Deep Packet Inspection"),
+                                                _("Read HTTP, TLS, QUIC, DNS and SSH to name connections. "
+                                                  "Applies to the next capture.")));
+  adw_preferences_group_add (group, switch_row (self, "reverse-dns", _("Reverse DNS Lookups"),
+                                                _("Look up the names of remote addresses. This sends "
+                                                  "the looked-up addresses to your DNS resolver.")));
+  adw_preferences_page_add (page, group);
+
+  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (group, _("Notifications and History"));
+  adw_preferences_group_add (group, switch_row (self, "notifications", _("Notifications"),
+                                                _("Tell about new network activity")));
+  adw_preferences_group_add (group, spin_row (self, "history-retention-days", _("History Retention"),
+                                              _("Days to keep closed connections"), 1, 3650, 1));
+  adw_preferences_page_add (page, group);
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), page);
+
+  /* Timeouts */
+  page = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
+  adw_preferences_page_set_title (page, _("Timeouts"));
+  adw_preferences_page_set_icon_name (page, "alarm-symbolic");
+  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (group, _("Timeouts"));
+  adw_preferences_group_set_description (group, _("Seconds without packets after which a connection "
+                                                  "leaves the live table. Rows close to their "
+                                                  "timeout are dimmed."));
+  for (guint i = 0; i < G_N_ELEMENTS (timeout_keys); i++)
+    adw_preferences_group_add (group, spin_row (self, timeout_keys[i],
+                                                key_summary (self->settings, timeout_keys[i]),
+                                                NULL, 1, 86400, 1));
+  adw_preferences_page_add (page, group);
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), page);
+}
+
+static void
+netlens_preferences_window_dispose (GObject *object)
+{
+  NetlensPreferencesWindow *self = (NetlensPreferencesWindow *) object;
+
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (netlens_preferences_window_parent_class)->dispose (object);
+}
+
+static void
+netlens_preferences_window_class_init (NetlensPreferencesWindowClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = netlens_preferences_window_dispose;
+}
+
+static void
+netlens_preferences_window_init (NetlensPreferencesWindow *self)
+{
+  self->settings = g_settings_new (APPLICATION_ID);
+  gtk_window_set_default_size (GTK_WINDOW (self), 600, 640);
+  build (self);
+}
+
+GtkWidget *
+netlens_preferences_window_new (GtkWindow *parent)
+{
+  return g_object_new (NETLENS_TYPE_PREFERENCES_WINDOW,
+                       "transient-for", parent,
+                       "modal", parent != NULL,
+                       NULL);
+}

@@ -1,0 +1,2012 @@
+/* netlens-window.c
+ *
+ * Copyright 2026 The Netlens authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "netlens-gui"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netlens-window-private.h"
+#include "netlens-app-info.h"
+#include "netlens-connection-row.h"
+#include "netlens-detail-pane.h"
+#include "netlens-export.h"
+#include "netlens-file-source.h"
+#include "netlens-format.h"
+#include "netlens-pipeline.h"
+#include "netlens-query.h"
+
+/* Rows this close to their timeout are dimmed (and say so in their tooltip). */
+#define NEAR_TIMEOUT_FRACTION 0.25
+#define NEAR_TIMEOUT_MIN_US   (5 * G_USEC_PER_SEC)
+
+typedef struct _ReadJob ReadJob;
+
+struct _ReadJob
+{
+  NetlensPipeline *pipeline;
+  gboolean         owns_pipeline;  /* the window let go of it while the thread ran */
+  GAsyncQueue     *ended;
+  char            *path;
+  NetlensFileInfo  info;
+  double           progress;       /* written by the thread, read by the main thread */
+};
+
+typedef enum
+{
+  RETRY_NONE,
+  RETRY_OPEN_FILE,
+  RETRY_CAPTURE,
+} RetryKind;
+
+struct _NetlensWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* template widgets */
+  AdwHeaderBar         *header_bar;
+  GtkButton            *capture_button;
+  GtkDropDown          *interface_dropdown;
+  AdwWindowTitle       *window_title;
+  GtkMenuButton        *primary_menu_button;
+  GtkToggleButton      *filter_button;
+  GtkRevealer          *error_revealer;
+  GtkLabel             *error_title;
+  GtkLabel             *error_detail;
+  GtkButton            *retry_button;
+  GtkSearchBar         *search_bar;
+  GtkSearchEntry       *search_entry;
+  GtkLabel             *count_label;
+  GtkLabel             *query_error_label;
+  GtkStack             *main_stack;
+  AdwStatusPage        *status_page;
+  GtkPaned             *paned;
+  GtkScrolledWindow    *table_scroller;
+  GtkColumnView        *column_view;
+  GtkScrolledWindow    *detail_scroller;
+  NetlensDetailPane    *detail_pane;
+  GtkLabel             *rate_label;
+  GtkLabel             *shown_label;
+  GtkLabel             *drops_label;
+  GtkToggleButton      *pause_button;
+  GMenuModel           *row_menu;
+
+  GSettings            *settings;
+  NetlensConnectionModel *model;
+  GtkSingleSelection   *selection;
+  GtkColumnViewColumn  *columns[NETLENS_N_COLUMNS];
+  GHashTable           *bound_cells;     /* cell widget -> GtkListItem */
+  GtkWidget            *context_menu;
+  GtkStringList        *interfaces;
+  GString              *scratch;
+  GObject              *probe_a;         /* for finding the sort column, see on_sorter_changed_cb */
+  GObject              *probe_b;
+
+  NetlensQuery         *query;
+
+  /* the source of connections */
+  NetlensPipeline      *pipeline;
+  GAsyncQueue          *ended;           /* NetlensConnection *, from worker threads */
+  GCancellable         *cancellable;
+  ReadJob              *job;             /* the file being read (owned by its task) */
+  char                 *source_path;
+  char                 *source_interface;
+  gboolean              file_mode;
+  gboolean              loaded;
+  gint64                started_us;
+  gint64                ended_us;
+  double                progress;
+
+  guint                 tick_id;
+  NetlensWindowOverrides overrides;
+  NetlensTimeouts       timeouts;
+  gboolean              bits;
+  gboolean              paused;
+  gboolean              dpi;
+  gboolean              detail_visible;
+
+  guint64               last_packets;
+  gint64                last_stats_us;
+  double                packets_per_s;
+
+  RetryKind             retry;
+  char                 *retry_path;
+};
+
+G_DEFINE_FINAL_TYPE (NetlensWindow, netlens_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void refresh_view (NetlensWindow *self);
+static void stop_source (NetlensWindow *self);
+static void restart_tick (NetlensWindow *self);
+
+/* ---- settings ---- */
+
+static const struct
+{
+  const char *key;
+  gsize       offset;
+} timeout_keys[] = {
+  { "timeouts-tcp-established-ssh", G_STRUCT_OFFSET (NetlensTimeouts, tcp_established_ssh) },
+  { "timeouts-tcp-established-http", G_STRUCT_OFFSET (NetlensTimeouts, tcp_established_http) },
+  { "timeouts-tcp-established", G_STRUCT_OFFSET (NetlensTimeouts, tcp_established) },
+  { "timeouts-tcp-transient", G_STRUCT_OFFSET (NetlensTimeouts, tcp_transient) },
+  { "timeouts-tcp-closing", G_STRUCT_OFFSET (NetlensTimeouts, tcp_closing) },
+  { "timeouts-tcp-closed", G_STRUCT_OFFSET (NetlensTimeouts, tcp_closed) },
+  { "timeouts-quic-handshake", G_STRUCT_OFFSET (NetlensTimeouts, quic_handshake) },
+  { "timeouts-quic-connected", G_STRUCT_OFFSET (NetlensTimeouts, quic_connected) },
+  { "timeouts-quic-closed", G_STRUCT_OFFSET (NetlensTimeouts, quic_closed) },
+  { "timeouts-dns", G_STRUCT_OFFSET (NetlensTimeouts, dns) },
+  { "timeouts-udp", G_STRUCT_OFFSET (NetlensTimeouts, udp) },
+  { "timeouts-udp-idle", G_STRUCT_OFFSET (NetlensTimeouts, udp_idle) },
+  { "timeouts-udp-stale", G_STRUCT_OFFSET (NetlensTimeouts, udp_stale) },
+  { "timeouts-icmp", G_STRUCT_OFFSET (NetlensTimeouts, icmp) },
+  { "timeouts-arp", G_STRUCT_OFFSET (NetlensTimeouts, arp) },
+  { "timeouts-other", G_STRUCT_OFFSET (NetlensTimeouts, other) },
+};
+
+static void
+load_timeouts (NetlensWindow *self)
+{
+  netlens_timeouts_init_defaults (&self->timeouts);
+  for (guint i = 0; i < G_N_ELEMENTS (timeout_keys); i++)
+    G_STRUCT_MEMBER (guint, &self->timeouts, timeout_keys[i].offset) =
+      g_settings_get_uint (self->settings, timeout_keys[i].key);
+}
+
+static int
+effective_refresh_ms (NetlensWindow *self)
+{
+  if (self->overrides.refresh_ms > 0)
+    return self->overrides.refresh_ms;
+  return (int) g_settings_get_uint (self->settings, "refresh-interval");
+}
+
+static void
+on_settings_changed_cb (GSettings     *settings,
+                        const char    *key,
+                        NetlensWindow *self)
+{
+  /* a preference changed during the run replaces the command line's value */
+  if (g_str_equal (key, "refresh-interval"))
+    {
+      self->overrides.refresh_ms = -1;
+      restart_tick (self);
+    }
+  else if (g_str_equal (key, "hide-localhost"))
+    {
+      self->overrides.hide_localhost = -1;
+      netlens_connection_model_set_hide_localhost (self->model,
+                                                   g_settings_get_boolean (settings, key));
+      netlens_connection_model_commit (self->model);
+      refresh_view (self);
+    }
+  else if (g_str_equal (key, "dpi"))
+    {
+      /* a running pipeline keeps its configuration: this applies to the next source */
+      self->overrides.dpi = -1;
+      self->dpi = g_settings_get_boolean (settings, key);
+    }
+  else if (g_str_equal (key, "units"))
+    {
+      g_autofree char *units = g_settings_get_string (settings, key);
+      self->bits = g_str_equal (units, "bits");
+      refresh_view (self);
+    }
+  else if (g_str_has_prefix (key, "timeouts-"))
+    {
+      load_timeouts (self);
+      refresh_view (self);
+    }
+}
+
+/* ---- cells ---- */
+
+static gboolean
+near_timeout (NetlensWindow           *self,
+              const NetlensConnection *conn,
+              gint64                  *left_out)
+{
+  gint64 left, total;
+
+  if (conn->ended != 0)
+    return FALSE;
+  total = (gint64) netlens_timeouts_for (&self->timeouts, conn) * G_USEC_PER_SEC;
+  left = netlens_connection_timeout_left_us (&self->timeouts, conn,
+                                             netlens_connection_model_get_now (self->model));
+  *left_out = left;
+  return left <= MAX (NEAR_TIMEOUT_MIN_US, (gint64) (total * NEAR_TIMEOUT_FRACTION));
+}
+
+static GtkInscription *
+cell_get_inscription (GtkWidget *cell)
+{
+  if (GTK_IS_INSCRIPTION (cell))
+    return GTK_INSCRIPTION (cell);
+  return GTK_INSCRIPTION (gtk_widget_get_last_child (cell));
+}
+
+static void
+refresh_cell (NetlensWindow *self,
+              GtkWidget     *cell,
+              GtkListItem   *item)
+{
+  NetlensColumn column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (cell), "netlens-column"));
+  NetlensConnectionRow *row = gtk_list_item_get_item (item);
+  const NetlensConnection *conn;
+  GtkInscription *inscription = cell_get_inscription (cell);
+  NetlensFormatContext ctx;
+  gboolean dim;
+  gint64 left = 0;
+
+  if (row == NULL)
+    return;
+  conn = netlens_connection_row_get_connection (row);
+  ctx.now_us = netlens_connection_model_get_now (self->model);
+  ctx.rx_rate = netlens_connection_row_get_rx_rate (row);
+  ctx.tx_rate = netlens_connection_row_get_tx_rate (row);
+  ctx.bits = self->bits;
+
+  g_string_truncate (self->scratch, 0);
+  netlens_format_cell (column, conn, &ctx, self->scratch);
+  if (g_strcmp0 (gtk_inscription_get_text (inscription), self->scratch->str) != 0)
+    gtk_inscription_set_text (inscription, self->scratch->str);
+
+  if (column == NETLENS_COLUMN_PROCESS)
+    {
+      GtkImage *image = GTK_IMAGE (gtk_widget_get_first_child (cell));
+      GIcon *icon = NULL;
+
+      if (conn->process != NULL && conn->process->app_id != NULL)
+        icon = netlens_app_info_get_icon (conn->process->app_id);
+      if (icon != NULL)
+        gtk_image_set_from_gicon (image, icon);
+      else if (conn->process != NULL)
+        gtk_image_set_from_icon_name (image, "application-x-executable-symbolic");
+      else
+        gtk_image_clear (image);
+    }
+
+  dim = near_timeout (self, conn, &left);
+  if (dim != gtk_widget_has_css_class (cell, "netlens-dim"))
+    {
+      if (dim)
+        gtk_widget_add_css_class (cell, "netlens-dim");
+      else
+        gtk_widget_remove_css_class (cell, "netlens-dim");
+    }
+  if (dim)
+    {
+      g_string_truncate (self->scratch, 0);
+      g_string_append (self->scratch, _("Times out in "));
+      netlens_format_duration (left, self->scratch);
+      if (g_strcmp0 (gtk_widget_get_tooltip_text (cell), self->scratch->str) != 0)
+        gtk_widget_set_tooltip_text (cell, self->scratch->str);
+    }
+  else if (gtk_widget_get_tooltip_text (cell) != NULL)
+    gtk_widget_set_tooltip_text (cell, NULL);
+}
+
+static void
+on_cell_setup_cb (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item,
+                  NetlensWindow            *self)
+{
+  NetlensColumn column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "netlens-column"));
+  GtkWidget *inscription = gtk_inscription_new (NULL);
+  GtkWidget *cell = inscription;
+
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (inscription),
+                                     GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+  gtk_inscription_set_min_chars (GTK_INSCRIPTION (inscription), 3);
+  gtk_widget_set_hexpand (inscription, TRUE);
+  if (netlens_column_is_numeric (column))
+    {
+      gtk_inscription_set_xalign (GTK_INSCRIPTION (inscription), 1.0);
+      gtk_widget_add_css_class (inscription, "numeric");
+    }
+  if (column == NETLENS_COLUMN_PROCESS)
+    {
+      cell = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      gtk_box_append (GTK_BOX (cell), gtk_image_new ());
+      gtk_box_append (GTK_BOX (cell), inscription);
+    }
+  g_object_set_data (G_OBJECT (cell), "netlens-column", GINT_TO_POINTER (column));
+  g_object_set_data (G_OBJECT (cell), "netlens-list-item", item);
+  gtk_list_item_set_child (item, cell);
+}
+
+static void
+on_cell_bind_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 NetlensWindow            *self)
+{
+  GtkWidget *cell = gtk_list_item_get_child (item);
+
+  g_hash_table_add (self->bound_cells, cell);
+  refresh_cell (self, cell, item);
+}
+
+static void
+on_cell_unbind_cb (GtkSignalListItemFactory *factory,
+                   GtkListItem              *item,
+                   NetlensWindow            *self)
+{
+  g_hash_table_remove (self->bound_cells, gtk_list_item_get_child (item));
+}
+
+/* ---- selection and detail pane ---- */
+
+static NetlensConnectionRow *
+selected_row (NetlensWindow *self)
+{
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
+static void
+refresh_detail (NetlensWindow *self)
+{
+  if (!self->detail_visible)
+    return;
+  netlens_detail_pane_set_row (self->detail_pane, selected_row (self),
+                               netlens_connection_model_get_now (self->model),
+                               &self->timeouts, self->bits);
+}
+
+static void
+set_detail_visible (NetlensWindow *self,
+                    gboolean       visible)
+{
+  if (self->detail_visible == visible)
+    return;
+  self->detail_visible = visible;
+  gtk_widget_set_visible (GTK_WIDGET (self->detail_scroller), visible);
+  if (visible)
+    {
+      int position = g_settings_get_int (self->settings, "pane-position");
+      int width = gtk_widget_get_width (GTK_WIDGET (self->paned));
+
+      if (position <= 0 || (width > 0 && position > width - 200))
+        position = width > 0 ? MAX (width - 380, width / 2) : 700;
+      gtk_paned_set_position (self->paned, position);
+      refresh_detail (self);
+    }
+}
+
+static void
+on_selected_item_changed_cb (GtkSingleSelection *selection,
+                             GParamSpec         *pspec,
+                             NetlensWindow      *self)
+{
+  refresh_detail (self);
+}
+
+static void
+on_column_view_activate_cb (GtkColumnView *view,
+                            guint          position,
+                            NetlensWindow *self)
+{
+  gtk_single_selection_set_selected (self->selection, position);
+  set_detail_visible (self, TRUE);
+}
+
+static GtkWidget *
+inner_list_view (NetlensWindow *self)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_VIEW (child))
+      return child;
+  return NULL;
+}
+
+static void
+scroll_to (NetlensWindow *self,
+           guint          position)
+{
+  GtkWidget *list = inner_list_view (self);
+
+  /* GTK 4.8 has no gtk_column_view_scroll_to(); the inner list view's action does it */
+  if (list != NULL)
+    gtk_widget_activate_action (list, "list.scroll-to-item", "u", position);
+}
+
+static void
+move_selection (NetlensWindow *self,
+                int            delta)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+  guint pos = gtk_single_selection_get_selected (self->selection);
+  gint64 target;
+
+  if (n == 0)
+    return;
+  if (pos == GTK_INVALID_LIST_POSITION)
+    target = delta > 0 ? 0 : (gint64) n - 1;
+  else
+    target = CLAMP ((gint64) pos + delta, 0, (gint64) n - 1);
+  gtk_single_selection_set_selected (self->selection, (guint) target);
+  scroll_to (self, (guint) target);
+}
+
+static int
+page_rows (NetlensWindow *self)
+{
+  int height = gtk_widget_get_height (GTK_WIDGET (self->table_scroller));
+
+  /* rows of the data-table style are about 30 pixels high */
+  return MAX (1, height / 30 - 1);
+}
+
+/* ---- refresh ---- */
+
+static void
+update_status (NetlensWindow *self)
+{
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  guint total = netlens_connection_model_get_n_total (self->model);
+  NetlensStats stats = { 0 };
+  g_autofree char *count = NULL;
+  g_autofree char *shown_text = NULL;
+  g_autofree char *drops = NULL;
+  g_autofree char *rate = NULL;
+
+  if (self->pipeline != NULL)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      netlens_pipeline_get_stats (self->pipeline, &stats);
+      if (self->last_stats_us != 0 && now - self->last_stats_us >= G_USEC_PER_SEC / 2)
+        {
+          self->packets_per_s = (double) (stats.packets - self->last_packets) * G_USEC_PER_SEC /
+                                (double) (now - self->last_stats_us);
+          self->last_packets = stats.packets;
+          self->last_stats_us = now;
+        }
+      else if (self->last_stats_us == 0)
+        {
+          self->last_packets = stats.packets;
+          self->last_stats_us = now;
+        }
+    }
+
+  /* Translators: the filter bar's count, "12 of 345" connections */
+  count = g_strdup_printf (_("%u of %u"), shown, total);
+  gtk_label_set_text (self->count_label, count);
+  shown_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u connection shown",
+                                             "%u of %u connections shown", total), shown, total);
+  gtk_label_set_text (self->shown_label, shown_text);
+  if (self->job != NULL)
+    rate = g_strdup_printf (_("Reading… %.0f%%"), self->job->progress * 100.0);
+  else
+    rate = g_strdup_printf (_("%.0f packets/s · %" G_GUINT64_FORMAT " packets"),
+                            self->packets_per_s, stats.packets);
+  gtk_label_set_text (self->rate_label, rate);
+  drops = g_strdup_printf (_("Dropped: %" G_GUINT64_FORMAT " by the kernel, %"
+                             G_GUINT64_FORMAT " internally"),
+                           stats.dropped_kernel + stats.dropped_interface, stats.dropped_internal);
+  gtk_label_set_text (self->drops_label, drops);
+
+  gtk_stack_set_visible_child_name (self->main_stack,
+                                    self->pipeline == NULL && total == 0 ? "empty" : "table");
+}
+
+static void
+refresh_view (NetlensWindow *self)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->bound_cells);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GtkWidget *cell = key;
+      refresh_cell (self, cell, g_object_get_data (G_OBJECT (cell), "netlens-list-item"));
+    }
+  refresh_detail (self);
+  update_status (self);
+}
+
+static void
+drain (NetlensWindow *self)
+{
+  NetlensChangeSet *set;
+  NetlensConnection *conn;
+
+  if (self->pipeline == NULL)
+    return;
+
+  /* change sets first, then ended rows: a row's final snapshot is queued before its
+   * removal is recorded, so it is always there by the time the removal is seen */
+  while ((set = netlens_pipeline_pop_changes (self->pipeline)) != NULL)
+    {
+      netlens_connection_model_set_now (self->model, set->now_us);
+      for (guint i = 0; i < set->updated->len; i++)
+        {
+          NetlensConnection *snapshot = g_ptr_array_index (set->updated, i);
+          set->updated->pdata[i] = NULL;
+          netlens_connection_model_update (self->model, snapshot);
+        }
+      /* an opened file keeps its ended rows, with their final state, as the export does */
+      if (!self->file_mode)
+        for (guint i = 0; i < set->removed->len; i++)
+          netlens_connection_model_remove (self->model, g_array_index (set->removed, guint32, i));
+      netlens_change_set_free (set);
+    }
+  while (self->ended != NULL && (conn = g_async_queue_try_pop (self->ended)) != NULL)
+    {
+      if (self->file_mode)
+        netlens_connection_model_update (self->model, conn);
+      else
+        netlens_connection_free (conn);
+    }
+  netlens_pipeline_request_changes (self->pipeline);
+}
+
+void
+_netlens_window_tick (NetlensWindow *self)
+{
+  drain (self);
+  if (!self->paused)
+    {
+      netlens_connection_model_commit (self->model);
+      refresh_view (self);
+    }
+  else
+    update_status (self);
+}
+
+static gboolean
+on_tick_cb (gpointer data)
+{
+  _netlens_window_tick (data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+restart_tick (NetlensWindow *self)
+{
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  self->tick_id = g_timeout_add (MAX (effective_refresh_ms (self), 10), on_tick_cb, self);
+}
+
+/* ---- the filter ---- */
+
+static gboolean
+match_query (const NetlensConnection *conn,
+             gpointer                 data)
+{
+  return netlens_query_match (data, conn);
+}
+
+static void
+show_query_error (NetlensWindow *self,
+                  const char    *text,
+                  int            start,
+                  int            end,
+                  const char    *message)
+{
+  g_autoptr(GString) markup = g_string_new (NULL);
+  g_autofree char *escaped_message = g_markup_escape_text (message, -1);
+  int len = (int) strlen (text);
+
+  g_string_append (markup, escaped_message);
+  if (start >= 0 && start <= len)
+    {
+      g_autofree char *before = g_markup_escape_text (text, start);
+      g_autofree char *bad = NULL;
+      g_autofree char *after = NULL;
+
+      end = CLAMP (end, start, len);
+      bad = g_markup_escape_text (text + start, end - start);
+      after = g_markup_escape_text (text + end, len - end);
+      g_string_append_printf (markup, "\n<tt>%s<span underline=\"error\" weight=\"bold\">%s%s</span>%s</tt>",
+                              before, bad, end == start ? "␣" : "", after);
+    }
+  gtk_label_set_markup (self->query_error_label, markup->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->query_error_label), TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->search_entry), "error");
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->search_entry),
+                               GTK_ACCESSIBLE_STATE_INVALID, GTK_ACCESSIBLE_INVALID_TRUE, -1);
+}
+
+static void
+hide_query_error (NetlensWindow *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->query_error_label), FALSE);
+  gtk_label_set_text (self->query_error_label, "");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
+  gtk_accessible_reset_state (GTK_ACCESSIBLE (self->search_entry), GTK_ACCESSIBLE_STATE_INVALID);
+}
+
+void
+_netlens_window_apply_query (NetlensWindow *self,
+                             const char    *text)
+{
+  g_autoptr(GError) error = NULL;
+  NetlensQuery *query = NULL;
+  NetlensQueryRelation relation;
+  NetlensFilterChange change;
+  int start = -1, end = -1;
+
+  if (!netlens_query_parse_full (text, &query, &start, &end, &error))
+    {
+      /* an invalid query never empties the table: the last valid filter stays */
+      show_query_error (self, text, start, end, error->message);
+      return;
+    }
+  hide_query_error (self);
+
+  relation = netlens_query_relation (self->query, query);
+  g_clear_pointer (&self->query, netlens_query_unref);
+  self->query = query;
+  if (relation == NETLENS_QUERY_RELATION_SAME)
+    return;
+
+  switch (relation)
+    {
+    case NETLENS_QUERY_RELATION_STRICTER:
+      change = NETLENS_FILTER_CHANGE_STRICTER;
+      break;
+    case NETLENS_QUERY_RELATION_LOOSER:
+      change = NETLENS_FILTER_CHANGE_LOOSER;
+      break;
+    case NETLENS_QUERY_RELATION_SAME:
+    case NETLENS_QUERY_RELATION_DIFFERENT:
+    default:
+      change = NETLENS_FILTER_CHANGE_DIFFERENT;
+      break;
+    }
+  if (netlens_query_is_match_all (query))
+    netlens_connection_model_set_filter (self->model, NULL, NULL, NULL, change);
+  else
+    netlens_connection_model_set_filter (self->model, match_query, netlens_query_ref (query),
+                                         (GDestroyNotify) netlens_query_unref, change);
+  netlens_connection_model_commit (self->model);
+  refresh_view (self);
+}
+
+static void
+on_search_changed_cb (GtkSearchEntry *entry,
+                      NetlensWindow  *self)
+{
+  _netlens_window_apply_query (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
+}
+
+static void
+on_search_activate_cb (GtkSearchEntry *entry,
+                       NetlensWindow  *self)
+{
+  if (gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION)
+    move_selection (self, 1);
+  set_detail_visible (self, TRUE);
+}
+
+static void
+on_search_mode_changed_cb (GtkSearchBar  *bar,
+                           GParamSpec    *pspec,
+                           NetlensWindow *self)
+{
+  if (gtk_search_bar_get_search_mode (bar))
+    {
+      /* however the bar opened (button, shortcut), typing goes to the filter */
+      GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+      if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->search_entry)))
+        gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+    }
+  else
+    {
+      /* closing the bar clears the filter */
+      if (*gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0')
+        {
+          gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+          _netlens_window_apply_query (self, "");
+        }
+      hide_query_error (self);
+      gtk_widget_grab_focus (GTK_WIDGET (self->column_view));
+    }
+}
+
+static gboolean
+on_entry_key_pressed_cb (GtkEventControllerKey *controller,
+                         guint                  keyval,
+                         guint                  keycode,
+                         GdkModifierType        state,
+                         NetlensWindow         *self)
+{
+  if ((state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0)
+    return FALSE;
+  /* the table keeps moving while the focus is in the filter */
+  switch (keyval)
+    {
+    case GDK_KEY_Up:
+    case GDK_KEY_KP_Up:
+      move_selection (self, -1);
+      return TRUE;
+    case GDK_KEY_Down:
+    case GDK_KEY_KP_Down:
+      move_selection (self, 1);
+      return TRUE;
+    case GDK_KEY_Page_Up:
+    case GDK_KEY_KP_Page_Up:
+      move_selection (self, -page_rows (self));
+      return TRUE;
+    case GDK_KEY_Page_Down:
+    case GDK_KEY_KP_Page_Down:
+      move_selection (self, page_rows (self));
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static void
+open_filter (NetlensWindow *self)
+{
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static gboolean
+popover_open (NetlensWindow *self)
+{
+  return (self->context_menu != NULL && gtk_widget_get_visible (self->context_menu)) ||
+         gtk_widget_get_visible (GTK_WIDGET (gtk_menu_button_get_popover (self->primary_menu_button)));
+}
+
+static gboolean
+on_window_key_pressed_cb (GtkEventControllerKey *controller,
+                          guint                  keyval,
+                          guint                  keycode,
+                          GdkModifierType        state,
+                          NetlensWindow         *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  gboolean in_text = focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_TEXT (focus));
+
+  if (popover_open (self))
+    return FALSE;
+  if ((state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0)
+    return FALSE;
+
+  if (keyval == GDK_KEY_slash && !in_text)
+    {
+      open_filter (self);
+      return TRUE;
+    }
+  if (keyval == GDK_KEY_Escape)
+    {
+      /* the first Esc closes the detail pane, the next one clears the filter */
+      if (self->detail_visible)
+        {
+          set_detail_visible (self, FALSE);
+          return TRUE;
+        }
+      if (gtk_search_bar_get_search_mode (self->search_bar) ||
+          *gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0')
+        {
+          gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+append_filter_term (NetlensWindow *self,
+                    const char    *term)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *joined = NULL;
+
+  if (*text != '\0')
+    joined = g_strconcat (text, " ", term, NULL);
+  else
+    joined = g_strdup (term);
+  open_filter (self);
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), joined);
+  gtk_editable_set_position (GTK_EDITABLE (self->search_entry), -1);
+  _netlens_window_apply_query (self, joined);
+}
+
+static char *
+quote_value (const char *value)
+{
+  GString *out = g_string_new ("\"");
+
+  for (const char *p = value; *p; p++)
+    if (*p != '"')
+      g_string_append_c (out, *p);
+  g_string_append_c (out, '"');
+  return g_string_free (out, FALSE);
+}
+
+/* ---- sorting ---- */
+
+static int probe_hit = -1;
+
+static int
+probe_sort_cb (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  if (probe_hit < 0)
+    probe_hit = GPOINTER_TO_INT (user_data);
+  return GTK_ORDERING_LARGER;
+}
+
+static void
+on_sorter_changed_cb (GtkSorter       *sorter,
+                      GtkSorterChange  change,
+                      NetlensWindow   *self)
+{
+  int result;
+  NetlensColumn column;
+  gboolean descending;
+
+  /* GTK 4.8 cannot tell which column the user sorted by (the getters are 4.10).
+   * Each column's sorter is a probe that records that it was asked: the column
+   * view's sorter asks its primary column first, and inverts the answer when
+   * the order is descending. */
+  probe_hit = -1;
+  result = gtk_sorter_compare (sorter, self->probe_a, self->probe_b);
+  column = probe_hit >= 0 ? (NetlensColumn) probe_hit : NETLENS_COLUMN_NONE;
+  descending = column != NETLENS_COLUMN_NONE && result == GTK_ORDERING_SMALLER;
+  probe_hit = -1;
+
+  netlens_connection_model_set_sort (self->model, column, descending);
+  netlens_connection_model_commit (self->model);
+  refresh_view (self);
+
+  g_settings_set_string (self->settings, "sort-column",
+                         column != NETLENS_COLUMN_NONE ? netlens_column_get_id (column) : "");
+  g_settings_set_boolean (self->settings, "sort-descending", descending);
+}
+
+/* ---- columns ---- */
+
+static NetlensColumn
+column_of (GtkColumnViewColumn *column)
+{
+  return GPOINTER_TO_INT (g_object_get_data (G_OBJECT (column), "netlens-column"));
+}
+
+static void
+on_column_visible_changed_cb (GSimpleAction *action,
+                              GVariant      *state,
+                              NetlensWindow *self)
+{
+  NetlensColumn column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (action), "netlens-column"));
+
+  g_simple_action_set_state (action, state);
+  gtk_column_view_column_set_visible (self->columns[column], g_variant_get_boolean (state));
+}
+
+static void
+setup_columns (NetlensWindow *self)
+{
+  g_autoptr(GMenu) header_menu = g_menu_new ();
+  g_autoptr(GMenu) columns_section = g_menu_new ();
+  g_auto(GStrv) order = g_settings_get_strv (self->settings, "column-order");
+  g_auto(GStrv) visible = g_settings_get_strv (self->settings, "column-visible");
+  g_autoptr(GVariant) widths = g_settings_get_value (self->settings, "column-widths");
+  g_autofree char *sort_id = g_settings_get_string (self->settings, "sort-column");
+  gboolean placed[NETLENS_N_COLUMNS] = { FALSE };
+  GtkSorter *view_sorter;
+
+  for (int i = 0; i < NETLENS_N_COLUMNS; i++)
+    {
+      g_autofree char *action_name = g_strdup_printf ("column-%s", netlens_column_get_id (i));
+      g_autofree char *detailed = g_strdup_printf ("win.%s", action_name);
+      g_menu_append (columns_section, netlens_column_get_title (i), detailed);
+    }
+  g_menu_append_section (header_menu, _("Columns"), G_MENU_MODEL (columns_section));
+
+  for (int i = 0; i < NETLENS_N_COLUMNS; i++)
+    {
+      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+      g_autoptr(GtkSorter) sorter = GTK_SORTER (gtk_custom_sorter_new (probe_sort_cb,
+                                                                        GINT_TO_POINTER (i), NULL));
+      GtkColumnViewColumn *column;
+      gboolean is_visible;
+      int width = -1;
+      g_autofree char *action_name = g_strdup_printf ("column-%s", netlens_column_get_id (i));
+      GSimpleAction *action;
+
+      g_object_set_data (G_OBJECT (factory), "netlens-column", GINT_TO_POINTER (i));
+      g_signal_connect (factory, "setup", G_CALLBACK (on_cell_setup_cb), self);
+      g_signal_connect (factory, "bind", G_CALLBACK (on_cell_bind_cb), self);
+      g_signal_connect (factory, "unbind", G_CALLBACK (on_cell_unbind_cb), self);
+
+      column = gtk_column_view_column_new (netlens_column_get_title (i), factory);
+      g_object_set_data (G_OBJECT (column), "netlens-column", GINT_TO_POINTER (i));
+      gtk_column_view_column_set_sorter (column, sorter);
+      gtk_column_view_column_set_resizable (column, TRUE);
+      gtk_column_view_column_set_header_menu (column, G_MENU_MODEL (header_menu));
+      if (g_variant_lookup (widths, netlens_column_get_id (i), "i", &width) && width > 16)
+        gtk_column_view_column_set_fixed_width (column, width);
+      else
+        gtk_column_view_column_set_fixed_width (column, netlens_column_default_width (i));
+      if (i == NETLENS_COLUMN_REMOTE)
+        gtk_column_view_column_set_expand (column, TRUE);
+
+      is_visible = visible[0] != NULL ? g_strv_contains ((const char * const *) visible,
+                                                         netlens_column_get_id (i))
+                                      : netlens_column_default_visible (i);
+      gtk_column_view_column_set_visible (column, is_visible);
+      self->columns[i] = column;
+
+      action = g_simple_action_new_stateful (action_name, NULL, g_variant_new_boolean (is_visible));
+      g_object_set_data (G_OBJECT (action), "netlens-column", GINT_TO_POINTER (i));
+      g_signal_connect (action, "change-state", G_CALLBACK (on_column_visible_changed_cb), self);
+      g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (action));
+      g_object_unref (action);
+    }
+
+  /* the saved order first, then any column it does not name */
+  for (guint i = 0; order[i] != NULL; i++)
+    {
+      NetlensColumn column = netlens_column_from_id (order[i]);
+      if (column != NETLENS_COLUMN_NONE && !placed[column])
+        {
+          gtk_column_view_append_column (self->column_view, self->columns[column]);
+          placed[column] = TRUE;
+        }
+    }
+  for (int i = 0; i < NETLENS_N_COLUMNS; i++)
+    if (!placed[i])
+      gtk_column_view_append_column (self->column_view, self->columns[i]);
+  for (int i = 0; i < NETLENS_N_COLUMNS; i++)
+    g_object_unref (self->columns[i]);   /* the view holds them */
+
+  view_sorter = gtk_column_view_get_sorter (self->column_view);
+  {
+    NetlensColumn sort_column = netlens_column_from_id (sort_id);
+    if (sort_column != NETLENS_COLUMN_NONE)
+      {
+        gboolean descending = g_settings_get_boolean (self->settings, "sort-descending");
+        gtk_column_view_sort_by_column (self->column_view, self->columns[sort_column],
+                                        descending ? GTK_SORT_DESCENDING : GTK_SORT_ASCENDING);
+        netlens_connection_model_set_sort (self->model, sort_column, descending);
+      }
+  }
+  g_signal_connect (view_sorter, "changed", G_CALLBACK (on_sorter_changed_cb), self);
+}
+
+static void
+save_columns (NetlensWindow *self)
+{
+  GListModel *columns = gtk_column_view_get_columns (self->column_view);
+  g_autoptr(GStrvBuilder) order = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) visible = g_strv_builder_new ();
+  GVariantBuilder widths;
+  g_auto(GStrv) order_v = NULL;
+  g_auto(GStrv) visible_v = NULL;
+
+  g_variant_builder_init (&widths, G_VARIANT_TYPE ("a{si}"));
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+      const char *id = netlens_column_get_id (column_of (column));
+      int width = gtk_column_view_column_get_fixed_width (column);
+
+      g_strv_builder_add (order, id);
+      if (gtk_column_view_column_get_visible (column))
+        g_strv_builder_add (visible, id);
+      if (width > 0)
+        g_variant_builder_add (&widths, "{si}", id, width);
+    }
+  order_v = g_strv_builder_end (order);
+  visible_v = g_strv_builder_end (visible);
+  g_settings_set_strv (self->settings, "column-order", (const char * const *) order_v);
+  g_settings_set_strv (self->settings, "column-visible", (const char * const *) visible_v);
+  g_settings_set_value (self->settings, "column-widths", g_variant_builder_end (&widths));
+}
+
+/* ---- context menu ---- */
+
+static void
+popup_context_menu (NetlensWindow *self,
+                    double         x,
+                    double         y)
+{
+  if (self->context_menu == NULL)
+    {
+      self->context_menu = gtk_popover_menu_new_from_model (self->row_menu);
+      gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self->column_view));
+      gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
+      gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
+    }
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->context_menu),
+                               &(GdkRectangle) { (int) x, (int) y, 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (self->context_menu));
+}
+
+static void
+on_right_click_pressed_cb (GtkGestureClick *gesture,
+                           int              n_press,
+                           double           x,
+                           double           y,
+                           NetlensWindow   *self)
+{
+  GtkWidget *picked = gtk_widget_pick (GTK_WIDGET (self->column_view), x, y, GTK_PICK_DEFAULT);
+
+  /* find the cell under the pointer: it knows its list item, hence its row */
+  for (GtkWidget *w = picked; w != NULL && w != GTK_WIDGET (self->column_view);
+       w = gtk_widget_get_parent (w))
+    {
+      GtkListItem *item = g_object_get_data (G_OBJECT (w), "netlens-list-item");
+      if (item != NULL)
+        {
+          guint position = gtk_list_item_get_position (item);
+          if (position != GTK_INVALID_LIST_POSITION)
+            {
+              gtk_single_selection_set_selected (self->selection, position);
+              gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+              popup_context_menu (self, x, y);
+            }
+          return;
+        }
+    }
+}
+
+static void
+context_menu_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  NetlensWindow *self = NETLENS_WINDOW (widget);
+  guint position = gtk_single_selection_get_selected (self->selection);
+  double x = 24, y = 24;
+
+  if (position == GTK_INVALID_LIST_POSITION)
+    return;
+  /* keyboard: point at the selected row as well as we can without its widget */
+  {
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init (&iter, self->bound_cells);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      {
+        GtkListItem *item = g_object_get_data (key, "netlens-list-item");
+        graphene_point_t p;
+
+        if (gtk_list_item_get_position (item) == position &&
+            gtk_widget_compute_point (key, GTK_WIDGET (self->column_view),
+                                      &GRAPHENE_POINT_INIT (0, 0), &p))
+          {
+            x = MAX (x, p.x + 12);
+            y = p.y + 12;
+            break;
+          }
+      }
+  }
+  popup_context_menu (self, x, y);
+}
+
+/* ---- clipboard and row actions ---- */
+
+static void
+copy_address_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  NetlensWindow *self = NETLENS_WINDOW (widget);
+  NetlensConnectionRow *row = selected_row (self);
+  g_autofree char *text = NULL;
+
+  if (row == NULL)
+    return;
+  text = netlens_format_remote_address (netlens_connection_row_get_connection (row));
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
+}
+
+static void
+copy_row_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  NetlensWindow *self = NETLENS_WINDOW (widget);
+  NetlensConnectionRow *row = selected_row (self);
+  NetlensFormatContext ctx;
+  g_autofree char *text = NULL;
+
+  if (row == NULL)
+    return;
+  ctx.now_us = netlens_connection_model_get_now (self->model);
+  ctx.rx_rate = netlens_connection_row_get_rx_rate (row);
+  ctx.tx_rate = netlens_connection_row_get_tx_rate (row);
+  ctx.bits = self->bits;
+  text = netlens_format_row_tsv (netlens_connection_row_get_connection (row), &ctx);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
+}
+
+static void
+filter_by_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  NetlensWindow *self = NETLENS_WINDOW (widget);
+  NetlensConnectionRow *row = selected_row (self);
+  const NetlensConnection *conn;
+  g_autofree char *term = NULL;
+
+  if (row == NULL)
+    return;
+  conn = netlens_connection_row_get_connection (row);
+  if (g_str_equal (action_name, "win.filter-process"))
+    {
+      g_autofree char *quoted = NULL;
+
+      if (conn->process == NULL)
+        return;
+      if (conn->process->name != NULL)
+        {
+          quoted = quote_value (conn->process->name);
+          term = g_strdup_printf ("process:%s", quoted);
+        }
+      else
+        term = g_strdup_printf ("pid:%u", conn->process->pid);
+    }
+  else if (g_str_equal (action_name, "win.filter-host"))
+    {
+      char buf[64];
+      g_autofree char *quoted = quote_value (netlens_addr_to_string (conn->key.family, &conn->key.raddr,
+                                                                     buf, sizeof buf));
+      term = g_strdup_printf ("dst:%s", quoted);
+    }
+  else
+    {
+      if (!netlens_proto_has_ports (conn->key.proto))
+        return;
+      term = g_strdup_printf ("dport:\"%u\"", conn->key.rport);
+    }
+  append_filter_term (self, term);
+}
+
+static void
+show_details_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  set_detail_visible (NETLENS_WINDOW (widget), TRUE);
+}
+
+static void
+find_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  open_filter (NETLENS_WINDOW (widget));
+}
+
+/* ---- errors ---- */
+
+static void
+show_error (NetlensWindow *self,
+            const char    *title,
+            const char    *detail,
+            RetryKind      retry)
+{
+  gtk_label_set_text (self->error_title, title);
+  gtk_label_set_text (self->error_detail, detail ? detail : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_detail), detail != NULL && *detail != '\0');
+  self->retry = retry;
+  gtk_widget_set_visible (GTK_WIDGET (self->retry_button), retry != RETRY_NONE);
+  gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
+}
+
+static void
+dismiss_error_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  gtk_revealer_set_reveal_child (NETLENS_WINDOW (widget)->error_revealer, FALSE);
+}
+
+/* ---- sources ---- */
+
+static void
+row_sink (NetlensConnection *conn,
+          gpointer           user_data)
+{
+  g_async_queue_push (user_data, conn);
+}
+
+static NetlensPipeline *
+new_pipeline (NetlensWindow *self,
+              gboolean       live)
+{
+  NetlensPipelineConfig config;
+  NetlensPipeline *pipeline;
+
+  netlens_pipeline_config_init (&config);
+  config.dpi = self->overrides.dpi >= 0 ? self->overrides.dpi : self->dpi;
+  config.live = live;
+  config.hide_localhost = FALSE;   /* the model hides them, so the preference applies live */
+  config.timeouts = self->timeouts;
+
+  pipeline = netlens_pipeline_new (&config);
+  netlens_pipeline_set_track_changes (pipeline, TRUE);
+  /* one queue per pipeline, so that rows of a pipeline let go of never reach the table */
+  g_clear_pointer (&self->ended, g_async_queue_unref);
+  self->ended = g_async_queue_new ();
+  netlens_pipeline_set_row_sink (pipeline, row_sink, self->ended);
+  return pipeline;
+}
+
+/* Lets go of the pipeline: at once, or, while a file is read into it, when the
+ * reader thread is done with it. */
+static void
+release_pipeline (NetlensWindow *self)
+{
+  NetlensConnection *conn;
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->job != NULL)
+    {
+      self->job->owns_pipeline = TRUE;
+      self->job = NULL;
+      self->pipeline = NULL;
+    }
+  g_clear_pointer (&self->pipeline, netlens_pipeline_free);
+  if (self->ended != NULL)
+    {
+      while ((conn = g_async_queue_try_pop (self->ended)) != NULL)
+        netlens_connection_free (conn);
+      g_clear_pointer (&self->ended, g_async_queue_unref);
+    }
+}
+
+static void
+stop_source (NetlensWindow *self)
+{
+  release_pipeline (self);
+  g_clear_pointer (&self->source_path, g_free);
+  g_clear_pointer (&self->source_interface, g_free);
+  netlens_connection_model_clear (self->model);
+  netlens_connection_model_commit (self->model);
+  set_detail_visible (self, FALSE);
+  self->loaded = FALSE;
+  self->file_mode = FALSE;
+  self->progress = 0;
+  self->last_stats_us = 0;
+  self->packets_per_s = 0;
+}
+
+
+static void
+read_job_free (gpointer data)
+{
+  ReadJob *job = data;
+  NetlensConnection *conn;
+
+  /* runs after the reader thread returned: only now may a released pipeline go */
+  if (job->owns_pipeline)
+    netlens_pipeline_free (job->pipeline);
+  while ((conn = g_async_queue_try_pop (job->ended)) != NULL)
+    netlens_connection_free (conn);
+  g_async_queue_unref (job->ended);
+  netlens_file_info_clear (&job->info);
+  g_free (job->path);
+  g_free (job);
+}
+
+static void
+read_progress (guint64  offset,
+               guint64  size,
+               gpointer data)
+{
+  ReadJob *job = data;
+
+  if (size > 0)
+    job->progress = (double) offset / (double) size;
+}
+
+static void
+read_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  ReadJob *job = task_data;
+  GError *error = NULL;
+  gboolean ok;
+
+  ok = netlens_file_source_read (job->pipeline, job->path, &job->info, read_progress, job,
+                                 cancellable, &error);
+  /* every row ends (END_OF_CAPTURE) through the sink: the table then holds the
+   * same set as the export */
+  if (!g_cancellable_is_cancelled (cancellable))
+    netlens_pipeline_finish (job->pipeline);
+  if (!ok)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_read_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  NetlensWindow *self = user_data;
+  ReadJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  if (job->owns_pipeline)
+    {
+      /* a source the window already let go of */
+      g_object_unref (self);
+      return;
+    }
+  self->job = NULL;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, NETLENS_FILE_ERROR, NETLENS_FILE_ERROR_CANCELLED))
+        {
+          g_autofree char *title = g_strdup_printf (_("Could not read “%s”"), job->path);
+          show_error (self, title, error->message, RETRY_OPEN_FILE);
+          g_free (self->retry_path);
+          self->retry_path = g_strdup (job->path);
+          self->loaded = TRUE;
+        }
+      g_object_unref (self);
+      return;
+    }
+  if (job->pipeline == self->pipeline)
+    {
+      self->loaded = TRUE;
+      self->progress = 1.0;
+      self->started_us = job->info.first_ts_us;
+      self->ended_us = job->info.last_ts_us;
+      if (job->info.damage != NULL)
+        {
+          g_autofree char *detail =
+            g_strdup_printf (_("%s. The connections up to byte %" G_GUINT64_FORMAT " are shown."),
+                             job->info.damage->message, job->info.damage_offset);
+          show_error (self, _("The capture file is damaged"), detail, RETRY_NONE);
+        }
+      _netlens_window_tick (self);
+    }
+  g_object_unref (self);
+}
+
+void
+netlens_window_open_file (NetlensWindow *self,
+                          GFile         *file)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *basename = NULL;
+  ReadJob *job;
+
+  g_return_if_fail (NETLENS_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  stop_source (self);
+  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+
+  self->file_mode = TRUE;
+  self->source_path = g_file_get_path (file);
+  if (self->source_path == NULL)
+    {
+      show_error (self, _("Only local files can be opened"), NULL, RETRY_NONE);
+      return;
+    }
+  self->pipeline = new_pipeline (self, FALSE);
+  self->cancellable = g_cancellable_new ();
+  basename = g_file_get_basename (file);
+  adw_window_title_set_subtitle (self->window_title, basename);
+
+  job = g_new0 (ReadJob, 1);
+  job->pipeline = self->pipeline;
+  job->ended = g_async_queue_ref (self->ended);
+  job->path = g_strdup (self->source_path);
+  self->job = job;
+  task = g_task_new (NULL, self->cancellable, on_read_done_cb, g_object_ref (self));
+  g_task_set_task_data (task, job, read_job_free);
+  g_task_run_in_thread (task, read_thread);
+
+  netlens_pipeline_request_changes (self->pipeline);
+  update_status (self);
+}
+
+static void
+update_capture_button (NetlensWindow *self)
+{
+  gboolean live = self->pipeline != NULL && !self->file_mode;
+
+  gtk_button_set_icon_name (self->capture_button,
+                            live ? "media-playback-stop-symbolic" : "media-record-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->capture_button),
+                               live ? _("Stop Capture") : _("Start Capture"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->capture_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  live ? _("Stop Capture") : _("Start Capture"), -1);
+}
+
+static const char *
+chosen_interface (NetlensWindow *self)
+{
+  guint pos = gtk_drop_down_get_selected (self->interface_dropdown);
+
+  if (pos == GTK_INVALID_LIST_POSITION || self->interfaces == NULL)
+    return NULL;
+  return gtk_string_list_get_string (self->interfaces, pos);
+}
+
+static void
+start_capture (NetlensWindow *self)
+{
+  const char *name = chosen_interface (self);
+
+  if (name == NULL)
+    {
+      show_error (self, _("No interface to capture on"),
+                  _("No network interface was found. Open a capture file instead."), RETRY_CAPTURE);
+      return;
+    }
+  g_settings_set_string (self->settings, "last-interface", name);
+  /* Live capture runs through the privileged helper (netlens-capture), which this
+   * build does not start yet. */
+  show_error (self, _("Live capture is not available"),
+              _("This build cannot start the capture helper yet. Open a capture file with Ctrl+O."),
+              RETRY_CAPTURE);
+  update_capture_button (self);
+}
+
+static void
+toggle_capture_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  NetlensWindow *self = NETLENS_WINDOW (widget);
+
+  if (self->pipeline != NULL && !self->file_mode)
+    {
+      stop_source (self);
+      update_capture_button (self);
+      update_status (self);
+      return;
+    }
+  start_capture (self);
+}
+
+static void
+retry_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  NetlensWindow *self = NETLENS_WINDOW (widget);
+
+  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+  if (self->retry == RETRY_OPEN_FILE && self->retry_path != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (self->retry_path);
+      netlens_window_open_file (self, file);
+    }
+  else if (self->retry == RETRY_CAPTURE)
+    start_capture (self);
+}
+
+void
+netlens_window_capture_on (NetlensWindow *self,
+                           const char    *name)
+{
+  g_return_if_fail (NETLENS_IS_WINDOW (self));
+
+  for (guint i = 0; self->interfaces && i < g_list_model_get_n_items (G_LIST_MODEL (self->interfaces)); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (self->interfaces, i), name) == 0)
+      {
+        gtk_drop_down_set_selected (self->interface_dropdown, i);
+        start_capture (self);
+        return;
+      }
+  {
+    g_autofree char *title = g_strdup_printf (_("There is no interface “%s”"), name);
+    show_error (self, title, NULL, RETRY_NONE);
+  }
+}
+
+static void
+load_interfaces (NetlensWindow *self)
+{
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  pcap_if_t *devs = NULL;
+  g_autofree char *last = g_settings_get_string (self->settings, "last-interface");
+  guint selected = 0;
+  guint n = 0;
+
+  self->interfaces = gtk_string_list_new (NULL);
+  /* pcap_findalldevs works without privileges (measured): listing never prompts */
+  if (pcap_findalldevs (&devs, errbuf) == 0)
+    {
+      for (pcap_if_t *d = devs; d != NULL; d = d->next)
+        {
+          if (d->name == NULL)
+            continue;
+          if (g_strcmp0 (d->name, last) == 0)
+            selected = n;
+          gtk_string_list_append (self->interfaces, d->name);
+          n++;
+        }
+      pcap_freealldevs (devs);
+    }
+  else
+    g_debug ("pcap_findalldevs: %s", errbuf);
+  gtk_drop_down_set_model (self->interface_dropdown, G_LIST_MODEL (self->interfaces));
+  if (n > 0)
+    gtk_drop_down_set_selected (self->interface_dropdown, selected);
+}
+
+/* ---- open and export ---- */
+
+static void
+on_open_response_cb (GtkNativeDialog *dialog,
+                     int              response,
+                     NetlensWindow   *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      if (file != NULL)
+        netlens_window_open_file (self, file);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+open_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  NetlensWindow *self = NETLENS_WINDOW (widget);
+  GtkFileChooserNative *dialog;
+  g_autoptr(GtkFileFilter) captures = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+  /* GtkFileDialog is GTK 4.10: the native chooser works on 4.8 and in Flatpak */
+  dialog = gtk_file_chooser_native_new (_("Open Capture"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  gtk_file_filter_set_name (captures, _("Captures (pcap, pcapng)"));
+  gtk_file_filter_add_pattern (captures, "*.pcap");
+  gtk_file_filter_add_pattern (captures, "*.pcapng");
+  gtk_file_filter_add_pattern (captures, "*.cap");
+  gtk_file_filter_add_mime_type (captures, "application/vnd.tcpdump.pcap");
+  gtk_file_filter_add_mime_type (captures, "application/x-pcapng");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), captures);
+  gtk_file_filter_set_name (all, _("All Files"));
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+write_shown_row (gpointer item,
+                 gpointer user_data)
+{
+  netlens_export_write_row (user_data,
+                            netlens_connection_row_get_connection (NETLENS_CONNECTION_ROW (item)));
+}
+
+static gboolean
+export_to (NetlensWindow *self,
+           const char    *path,
+           GError       **error)
+{
+  NetlensExportFormat format = NETLENS_EXPORT_JSON;
+  NetlensExportSource source = { 0 };
+  NetlensStats stats = { 0 };
+  NetlensExport *export;
+  FILE *stream;
+  gboolean ok;
+  int saved_errno;
+
+  if (g_str_has_suffix (path, ".csv"))
+    format = NETLENS_EXPORT_CSV;
+  else if (g_str_has_suffix (path, ".jsonl"))
+    format = NETLENS_EXPORT_JSONL;
+
+  stream = g_fopen (path, "w");
+  if (stream == NULL)
+    {
+      saved_errno = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "%s: %s", path,
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+  export = netlens_export_new (format, stream);
+  netlens_connection_model_foreach_shown (self->model, write_shown_row, export);
+  source.file = self->file_mode ? self->source_path : NULL;
+  source.interface = self->file_mode ? NULL : self->source_interface;
+  source.link_type = self->pipeline ? netlens_pipeline_get_link_type (self->pipeline) : 0;
+  source.started_us = self->started_us;
+  source.ended_us = self->ended_us;
+  if (self->pipeline != NULL)
+    netlens_pipeline_get_stats (self->pipeline, &stats);
+  ok = netlens_export_finish (export, &source, &stats);
+  saved_errno = errno;
+  netlens_export_free (export);
+  if (fclose (stream) != 0 && ok)
+    {
+      ok = FALSE;
+      saved_errno = errno;
+    }
+  if (!ok)
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "%s: %s", path,
+                 g_strerror (saved_errno));
+  return ok;
+}
+
+static void
+on_export_response_cb (GtkNativeDialog *dialog,
+                       int              response,
+                       NetlensWindow   *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (path != NULL && !export_to (self, path, &error))
+        show_error (self, _("Could not export the connections"), error->message, RETRY_NONE);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  NetlensWindow *self = NETLENS_WINDOW (widget);
+  GtkFileChooserNative *dialog;
+
+  dialog = gtk_file_chooser_native_new (_("Export Connections"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "connections.json");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_export_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+pause_display_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  NetlensWindow *self = NETLENS_WINDOW (widget);
+
+  self->paused = !self->paused;
+  if (gtk_toggle_button_get_active (self->pause_button) != self->paused)
+    gtk_toggle_button_set_active (self->pause_button, self->paused);
+  if (!self->paused)
+    _netlens_window_tick (self);
+}
+
+/* ---- object ---- */
+
+static gboolean
+netlens_window_close_request (GtkWindow *window)
+{
+  NetlensWindow *self = NETLENS_WINDOW (window);
+  int width, height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+  if (self->detail_visible)
+    g_settings_set_int (self->settings, "pane-position", gtk_paned_get_position (self->paned));
+  save_columns (self);
+
+  return GTK_WINDOW_CLASS (netlens_window_parent_class)->close_request (window);
+}
+
+static void
+netlens_window_dispose (GObject *object)
+{
+  NetlensWindow *self = (NetlensWindow *) object;
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  release_pipeline (self);
+  if (self->context_menu != NULL)
+    g_clear_pointer (&self->context_menu, gtk_widget_unparent);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  if (self->column_view != NULL)
+    g_signal_handlers_disconnect_by_data (gtk_column_view_get_sorter (self->column_view), self);
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), NETLENS_TYPE_WINDOW);
+
+  g_clear_object (&self->selection);
+  g_clear_object (&self->model);
+  g_clear_object (&self->interfaces);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (netlens_window_parent_class)->dispose (object);
+}
+
+static void
+netlens_window_finalize (GObject *object)
+{
+  NetlensWindow *self = (NetlensWindow *) object;
+
+  g_clear_pointer (&self->query, netlens_query_unref);
+  g_clear_pointer (&self->bound_cells, g_hash_table_unref);
+  g_string_free (self->scratch, TRUE);
+  g_clear_object (&self->probe_a);
+  g_clear_object (&self->probe_b);
+  g_free (self->source_path);
+  g_free (self->source_interface);
+  g_free (self->retry_path);
+
+  G_OBJECT_CLASS (netlens_window_parent_class)->finalize (object);
+}
+
+static void
+netlens_window_class_init (NetlensWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = netlens_window_dispose;
+  object_class->finalize = netlens_window_finalize;
+  window_class->close_request = netlens_window_close_request;
+
+  g_type_ensure (NETLENS_TYPE_DETAIL_PANE);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/netlens/Netlens/ui/netlens-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, capture_button);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, interface_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, primary_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, filter_button);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, error_title);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, error_detail);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, count_label);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, query_error_label);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, status_page);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, paned);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, table_scroller);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, column_view);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, detail_scroller);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, detail_pane);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, rate_label);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, shown_label);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, drops_label);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, row_menu);
+
+  gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "win.find", NULL, find_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-capture", NULL, toggle_capture_action);
+  gtk_widget_class_install_action (widget_class, "win.pause-display", NULL, pause_display_action);
+  gtk_widget_class_install_action (widget_class, "win.copy-address", NULL, copy_address_action);
+  gtk_widget_class_install_action (widget_class, "win.copy-row", NULL, copy_row_action);
+  gtk_widget_class_install_action (widget_class, "win.filter-process", NULL, filter_by_action);
+  gtk_widget_class_install_action (widget_class, "win.filter-host", NULL, filter_by_action);
+  gtk_widget_class_install_action (widget_class, "win.filter-port", NULL, filter_by_action);
+  gtk_widget_class_install_action (widget_class, "win.show-details", NULL, show_details_action);
+  gtk_widget_class_install_action (widget_class, "win.context-menu", NULL, context_menu_action);
+  gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
+  gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL, dismiss_error_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.find", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.export", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
+                                       "win.toggle-capture", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.pause-display", NULL);
+}
+
+static void
+add_table_shortcut (GtkShortcutController *controller,
+                    const char            *trigger,
+                    const char            *action)
+{
+  gtk_shortcut_controller_add_shortcut (controller,
+                                        gtk_shortcut_new (gtk_shortcut_trigger_parse_string (trigger),
+                                                          gtk_named_action_new (action)));
+}
+
+static void
+netlens_window_init (NetlensWindow *self)
+{
+  GtkEventController *controller;
+  GtkGesture *gesture;
+  GtkShortcutController *shortcuts;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->scratch = g_string_sized_new (128);
+  self->bound_cells = g_hash_table_new (NULL, NULL);
+  self->probe_a = g_object_new (G_TYPE_OBJECT, NULL);
+  self->probe_b = g_object_new (G_TYPE_OBJECT, NULL);
+  self->overrides = (NetlensWindowOverrides) { -1, -1, -1 };
+  self->settings = g_settings_new (APPLICATION_ID);
+  load_timeouts (self);
+  self->dpi = g_settings_get_boolean (self->settings, "dpi");
+  {
+    g_autofree char *units = g_settings_get_string (self->settings, "units");
+    self->bits = g_str_equal (units, "bits");
+  }
+
+  self->model = netlens_connection_model_new ();
+  netlens_connection_model_set_hide_localhost (self->model,
+                                               g_settings_get_boolean (self->settings, "hide-localhost"));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  g_signal_connect (self->selection, "notify::selected-item",
+                    G_CALLBACK (on_selected_item_changed_cb), self);
+  setup_columns (self);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect (self->column_view, "activate", G_CALLBACK (on_column_view_activate_cb), self);
+
+  /* the table's own keys: copy, and the context menu from the keyboard */
+  shortcuts = GTK_SHORTCUT_CONTROLLER (gtk_shortcut_controller_new ());
+  add_table_shortcut (shortcuts, "<Control>c", "win.copy-address");
+  add_table_shortcut (shortcuts, "<Control><Shift>c", "win.copy-row");
+  add_table_shortcut (shortcuts, "<Shift>F10", "win.context-menu");
+  add_table_shortcut (shortcuts, "Menu", "win.context-menu");
+  gtk_widget_add_controller (GTK_WIDGET (self->column_view), GTK_EVENT_CONTROLLER (shortcuts));
+
+  gesture = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), GDK_BUTTON_SECONDARY);
+  g_signal_connect (gesture, "pressed", G_CALLBACK (on_right_click_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->column_view), GTK_EVENT_CONTROLLER (gesture));
+
+  /* the filter bar */
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+  gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self->column_view));
+  gtk_search_entry_set_search_delay (self->search_entry, 30);
+  g_object_bind_property (self->filter_button, "active", self->search_bar, "search-mode-enabled",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (on_search_changed_cb), self);
+  g_signal_connect (self->search_entry, "activate", G_CALLBACK (on_search_activate_cb), self);
+  g_signal_connect (self->search_bar, "notify::search-mode-enabled",
+                    G_CALLBACK (on_search_mode_changed_cb), self);
+  controller = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect (controller, "key-pressed", G_CALLBACK (on_entry_key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->search_entry), controller);
+
+  /* '/' and Esc, before any child sees them */
+  controller = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect (controller, "key-pressed", G_CALLBACK (on_window_key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  load_interfaces (self);
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  g_signal_connect (self->settings, "changed", G_CALLBACK (on_settings_changed_cb), self);
+  restart_tick (self);
+  update_status (self);
+}
+
+NetlensWindow *
+netlens_window_new (GtkApplication               *application,
+                    const NetlensWindowOverrides *overrides)
+{
+  NetlensWindow *self = g_object_new (NETLENS_TYPE_WINDOW, "application", application, NULL);
+
+  if (overrides != NULL)
+    {
+      self->overrides = *overrides;
+      if (overrides->hide_localhost >= 0)
+        {
+          netlens_connection_model_set_hide_localhost (self->model, overrides->hide_localhost);
+          netlens_connection_model_commit (self->model);
+        }
+      restart_tick (self);
+    }
+  return self;
+}
+
+/* ---- for tests ---- */
+
+NetlensConnectionModel *
+_netlens_window_get_model (NetlensWindow *self)
+{
+  return self->model;
+}
+
+GtkSingleSelection *
+_netlens_window_get_selection (NetlensWindow *self)
+{
+  return self->selection;
+}
+
+GtkColumnView *
+_netlens_window_get_column_view (NetlensWindow *self)
+{
+  return self->column_view;
+}
+
+GtkSearchEntry *
+_netlens_window_get_search_entry (NetlensWindow *self)
+{
+  return self->search_entry;
+}
+
+GtkSearchBar *
+_netlens_window_get_search_bar (NetlensWindow *self)
+{
+  return self->search_bar;
+}
+
+GtkLabel *
+_netlens_window_get_count_label (NetlensWindow *self)
+{
+  return self->count_label;
+}
+
+GtkLabel *
+_netlens_window_get_query_error_label (NetlensWindow *self)
+{
+  return self->query_error_label;
+}
+
+NetlensDetailPane *
+_netlens_window_get_detail_pane (NetlensWindow *self)
+{
+  return self->detail_pane;
+}
+
+gboolean
+_netlens_window_get_detail_visible (NetlensWindow *self)
+{
+  return self->detail_visible;
+}
+
+GtkRevealer *
+_netlens_window_get_error_revealer (NetlensWindow *self)
+{
+  return self->error_revealer;
+}
+
+gboolean
+_netlens_window_is_loaded (NetlensWindow *self)
+{
+  return self->loaded;
+}
+
+void
+_netlens_window_refresh_view (NetlensWindow *self)
+{
+  refresh_view (self);
+}
