@@ -28,6 +28,13 @@ if [ "${1:-}" = --inner ]; then
   echo "# desktop file: $desktop"
   grep -E '^(Name|Exec|Icon)=' "$desktop" | sed 's/^/#   /'
   if [ -n "$lang" ]; then
+    # the installed catalogue is used: --help differs from the untranslated one
+    english=$(LANGUAGE=C LC_ALL=C.UTF-8 "$prefix/bin/netlens" --help 2>&1)
+    translated=$(LANGUAGE=$lang LC_ALL=C.UTF-8 "$prefix/bin/netlens" --help 2>&1)
+    if [ "$english" = "$translated" ]; then
+      echo "not ok - netlens --help is not translated with LANGUAGE=$lang"; exit 1
+    fi
+    echo "ok - netlens --help is translated with LANGUAGE=$lang: $(printf '%s\n' "$translated" | grep -m1 -- '--refresh-interval')"
     export LANGUAGE=$lang LANG=C.UTF-8 LC_ALL=C.UTF-8
   fi
   export GSK_RENDERER=cairo GTK_A11Y=none NO_AT_BRIDGE=1
