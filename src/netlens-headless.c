@@ -22,8 +22,92 @@
 #include "netlens-export.h"
 #include "netlens-file-source.h"
 #include "netlens-headless.h"
+#include "netlens-history.h"
+#include "netlens-live-source.h"
+#include "netlens-pcapng-writer.h"
 #include "netlens-pipeline.h"
 #include "netlens-query.h"
+
+/* Ended rows go to the export, and to the history and the pcapng annotations when asked. */
+typedef struct
+{
+  NetlensExport            *export;
+  NetlensHistory           *history;
+  NetlensPcapngAnnotations *annotations;
+} Sinks;
+
+static void
+sinks_row (NetlensConnection *conn,
+           gpointer           data)
+{
+  Sinks *sinks = data;
+
+  netlens_export_write_row (sinks->export, conn);
+  if (sinks->annotations != NULL)
+    netlens_pcapng_annotations_add (sinks->annotations, conn);
+  if (sinks->history != NULL)
+    netlens_history_push (sinks->history, conn);  /* takes it */
+  else
+    netlens_connection_free (conn);
+}
+
+static NetlensHistory *
+open_history (NetlensOptions *o,
+              const char     *source)
+{
+  g_autoptr(GError) error = NULL;
+  NetlensHistory *history;
+
+  /* a headless run writes history only when --history-db is given */
+  if (o->history_db == NULL || o->no_history)
+    return NULL;
+  history = netlens_history_open (o->history_db, &error);
+  if (history == NULL)
+    {
+      g_printerr ("netlens: %s\n", error->message);
+      return NULL;
+    }
+  netlens_history_begin_session (history, source);
+  netlens_history_start_writer (history);
+  return history;
+}
+
+static int
+close_history (NetlensHistory *history)
+{
+  g_autoptr(GError) error = NULL;
+  int code = NETLENS_EXIT_OK;
+
+  if (history == NULL)
+    return code;
+  if (!netlens_history_flush (history) && netlens_history_get_error (history, &error))
+    {
+      g_printerr ("netlens: history: %s\n", error->message);
+      code = NETLENS_EXIT_USAGE;
+    }
+  netlens_history_close (history);
+  return code;
+}
+
+static int
+write_annotated (const char               *input,
+                 const char               *output,
+                 NetlensPcapngAnnotations *annotations,
+                 const char               *drop_note)
+{
+  g_autoptr(GError) error = NULL;
+  NetlensPcapngAnnotateStats stats = { 0 };
+
+  if (!netlens_pcapng_annotate (input, output, drop_note, netlens_pcapng_annotations_lookup,
+                                annotations, &stats, &error))
+    {
+      g_printerr ("netlens: --write: %s\n", error->message);
+      return NETLENS_EXIT_USAGE;
+    }
+  g_debug ("wrote %" G_GUINT64_FORMAT " packets to %s, %" G_GUINT64_FORMAT " annotated",
+           stats.packets, output, stats.annotated);
+  return NETLENS_EXIT_OK;
+}
 
 static gboolean
 match_query (const NetlensConnection *conn,
@@ -133,8 +217,19 @@ run_read (NetlensOptions      *o,
   NetlensStats stats;
   NetlensExport *export;
   Output out = { 0 };
+  Sinks sinks = { 0 };
   gboolean ok;
   int code = NETLENS_EXIT_OK;
+
+  if (o->history_db != NULL && !o->no_history)
+    {
+      g_autofree char *what = g_strdup_printf ("file %s", o->read_file);
+
+      if ((sinks.history = open_history (o, what)) == NULL)
+        return NETLENS_EXIT_USAGE;
+    }
+  if (o->write_file != NULL)
+    sinks.annotations = netlens_pcapng_annotations_new ();
 
   netlens_pipeline_config_init (&config);
   config.n_workers = o->workers;
@@ -146,21 +241,34 @@ run_read (NetlensOptions      *o,
   if (!output_open (&out, o->output, &error))
     {
       g_printerr ("netlens: %s\n", error->message);
+      close_history (sinks.history);
+      g_clear_pointer (&sinks.annotations, netlens_pcapng_annotations_free);
       return NETLENS_EXIT_USAGE;
     }
   export = netlens_export_new (format, out.stream);
   if (query != NULL && !netlens_query_is_match_all (query))
     netlens_export_set_filter (export, match_query, query);
-  netlens_pipeline_set_row_sink (pipeline, netlens_export_row_sink, export);
+  sinks.export = export;
+  netlens_pipeline_set_row_sink (pipeline, sinks_row, &sinks);
 
   ok = netlens_file_source_read (pipeline, o->read_file, &info, NULL, NULL, NULL, &error);
   netlens_pipeline_finish (pipeline);
+  if (close_history (sinks.history) != NETLENS_EXIT_OK)
+    code = NETLENS_EXIT_USAGE;
   if (!ok)
     {
       g_printerr ("netlens: %s\n", error->message);
       netlens_export_free (export);
       output_close (&out, FALSE, NULL);
+      g_clear_pointer (&sinks.annotations, netlens_pcapng_annotations_free);
       return NETLENS_EXIT_UNREADABLE;
+    }
+  if (sinks.annotations != NULL)
+    {
+      /* the file itself is the spool: re-read it, each packet annotated by its row */
+      if (write_annotated (o->read_file, o->write_file, sinks.annotations, NULL) != NETLENS_EXIT_OK)
+        code = NETLENS_EXIT_USAGE;
+      g_clear_pointer (&sinks.annotations, netlens_pcapng_annotations_free);
     }
 
   netlens_pipeline_get_stats (pipeline, &stats);
@@ -187,6 +295,228 @@ run_read (NetlensOptions      *o,
       code = NETLENS_EXIT_PARTIAL;
     }
   netlens_file_info_clear (&info);
+  return code;
+}
+
+static int
+run_live (NetlensOptions      *o,
+          NetlensExportFormat  format,
+          NetlensQuery        *query)
+{
+  NetlensPipelineConfig config;
+  g_autoptr(NetlensPipeline) pipeline = NULL;
+  g_autoptr(GError) error = NULL;
+  NetlensExportSource source = { 0 };
+  NetlensStats stats;
+  NetlensExport *export;
+  Output out = { 0 };
+  Sinks sinks = { 0 };
+  gboolean ok;
+  int code = NETLENS_EXIT_OK;
+
+  if (o->write_file != NULL)
+    {
+      g_printerr ("netlens: %s\n", _("--write saves live captures from the window (Save Capture…); "
+                                     "headless, use it with --read"));
+      return NETLENS_EXIT_USAGE;
+    }
+  if (o->history_db != NULL && !o->no_history)
+    {
+      g_autofree char *what = g_strdup_printf ("interface %s", o->interface);
+
+      if ((sinks.history = open_history (o, what)) == NULL)
+        return NETLENS_EXIT_USAGE;
+    }
+
+  netlens_pipeline_config_init (&config);
+  config.n_workers = o->workers;
+  config.dpi = !o->no_dpi;
+  config.hide_localhost = o->no_localhost;
+  config.max_connections = o->max_connections;
+  config.live = TRUE;
+  pipeline = netlens_pipeline_new (&config);
+
+  if (!output_open (&out, o->output, &error))
+    {
+      g_printerr ("netlens: %s\n", error->message);
+      close_history (sinks.history);
+      return NETLENS_EXIT_USAGE;
+    }
+  export = netlens_export_new (format, out.stream);
+  if (query != NULL && !netlens_query_is_match_all (query))
+    netlens_export_set_filter (export, match_query, query);
+  sinks.export = export;
+  netlens_pipeline_set_row_sink (pipeline, sinks_row, &sinks);
+
+  source.interface = o->interface;
+  source.started_us = g_get_real_time ();
+  ok = netlens_live_source_run_headless (pipeline, o->interface, o->bpf, o->attribution,
+                                         o->duration, &error);
+  source.ended_us = g_get_real_time ();
+  source.link_type = netlens_pipeline_get_link_type (pipeline);
+  /* what was captured is kept, whatever stopped the capture */
+  netlens_pipeline_finish (pipeline);
+  if (close_history (sinks.history) != NETLENS_EXIT_OK)
+    code = NETLENS_EXIT_USAGE;
+  netlens_pipeline_get_stats (pipeline, &stats);
+  if (!netlens_export_finish (export, &source, &stats))
+    {
+      int saved = errno;
+
+      g_printerr ("netlens: cannot write the export: %s\n", g_strerror (saved));
+      code = NETLENS_EXIT_USAGE;
+    }
+  netlens_export_free (export);
+  if (!output_close (&out, code == NETLENS_EXIT_OK, &error))
+    {
+      g_printerr ("netlens: %s\n", error->message);
+      code = NETLENS_EXIT_USAGE;
+    }
+  if (!ok)
+    {
+      g_printerr ("netlens: %s\n", error->message);
+      /* nothing captured: the capture could not start; else a partial result */
+      return stats.packets == 0 ? NETLENS_EXIT_CAPTURE : NETLENS_EXIT_PARTIAL;
+    }
+  return code;
+}
+
+typedef struct
+{
+  NetlensExport *export;
+  NetlensQuery  *query;
+  GString       *line;
+  FILE          *stream;
+  gboolean       json;
+  gboolean       jsonl;
+  guint64        n;
+} HistoryOut;
+
+static gboolean
+history_row (NetlensHistoryRow *row,
+             gpointer           data)
+{
+  HistoryOut *h = data;
+
+  if (h->query != NULL && !netlens_query_is_match_all (h->query))
+    {
+      /* stored rows keep their names as text, not as DPI state: let the best name
+       * stand for the DNS name so that dst:, host: and bare words find it */
+      gboolean borrowed = row->conn->dns_name == NULL && row->best_name != NULL;
+      gboolean match;
+
+      if (borrowed)
+        row->conn->dns_name = g_ref_string_new (row->best_name);
+      match = netlens_query_match (h->query, row->conn);
+      if (borrowed)
+        g_clear_pointer (&row->conn->dns_name, g_ref_string_release);
+      if (!match)
+        return TRUE;
+    }
+  if (h->json || h->jsonl)
+    {
+      /* the stored export object, byte for byte */
+      g_string_truncate (h->line, 0);
+      if (h->json)
+        g_string_append (h->line, h->n == 0 ? "\n" : ",\n");
+      g_string_append (h->line, row->json);
+      if (h->jsonl)
+        g_string_append_c (h->line, '\n');
+      fwrite (h->line->str, 1, h->line->len, h->stream);
+    }
+  else
+    netlens_export_write_row (h->export, row->conn);
+  h->n++;
+  return TRUE;
+}
+
+static int
+run_history (NetlensOptions      *o,
+             NetlensExportFormat  format,
+             NetlensQuery        *query)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NetlensHistory) history = NULL;
+  g_autofree char *path = o->history_db != NULL ? g_strdup (o->history_db) : netlens_history_default_path ();
+  gint64 now = g_get_real_time (), since = 0, until = 0;
+  NetlensExportSource source = { 0 };
+  NetlensStats stats = { 0 };
+  HistoryOut h = { 0 };
+  Output out = { 0 };
+  int code = NETLENS_EXIT_OK;
+
+  if (o->since != NULL && !netlens_history_parse_time (o->since, now, &since, &error))
+    {
+      g_printerr ("netlens: --since: %s\n", error->message);
+      return NETLENS_EXIT_USAGE;
+    }
+  if (o->until != NULL && !netlens_history_parse_time (o->until, now, &until, &error))
+    {
+      g_printerr ("netlens: --until: %s\n", error->message);
+      return NETLENS_EXIT_USAGE;
+    }
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_printerr ("netlens: %s: %s\n", path, _("no history database there"));
+      return NETLENS_EXIT_UNREADABLE;
+    }
+  history = netlens_history_open (path, &error);
+  if (history == NULL)
+    {
+      g_printerr ("netlens: %s\n", error->message);
+      return NETLENS_EXIT_UNREADABLE;
+    }
+  if (!output_open (&out, o->output, &error))
+    {
+      g_printerr ("netlens: %s\n", error->message);
+      return NETLENS_EXIT_USAGE;
+    }
+  h.query = query;
+  h.line = g_string_new (NULL);
+  h.stream = out.stream;
+  h.json = format == NETLENS_EXPORT_JSON;
+  h.jsonl = format == NETLENS_EXPORT_JSONL;
+  /* JSON and JSONL copy the stored export objects; CSV is rebuilt from the row */
+  if (!h.json && !h.jsonl)
+    h.export = netlens_export_new (format, out.stream);
+  if (h.json)
+    fprintf (out.stream, "{\"netlens\":{\"version\":\"%s\",\"schema\":1},\n\"connections\":[", PACKAGE_VERSION);
+  if (!netlens_history_query (history, since, until, history_row, &h, &error))
+    {
+      g_printerr ("netlens: %s\n", error->message);
+      code = NETLENS_EXIT_UNREADABLE;
+    }
+  source.started_us = since;
+  source.ended_us = until != 0 ? until : now;
+  if (h.json)
+    {
+      g_autoptr(GString) tail = g_string_new (h.n == 0 ? "],\n\"source\":" : "\n],\n\"source\":");
+
+      g_string_append (tail, "{\"file\":null,\"interface\":null,\"history\":");
+      netlens_append_json_string (tail, path);
+      g_string_append (tail, ",\"since\":");
+      if (since != 0)
+        netlens_append_timestamp (tail, since);
+      else
+        g_string_append (tail, "null");
+      g_string_append (tail, ",\"until\":");
+      netlens_append_timestamp (tail, source.ended_us);
+      g_string_append_printf (tail, "},\"stats\":{\"connections\":%" G_GUINT64_FORMAT "}}\n", h.n);
+      fwrite (tail->str, 1, tail->len, out.stream);
+    }
+  else if (h.jsonl)
+    fprintf (out.stream, "{\"stats\":{\"connections\":%" G_GUINT64_FORMAT "}}\n", h.n);
+  else
+    netlens_export_finish (h.export, &source, &stats);
+  if (ferror (out.stream))
+    code = NETLENS_EXIT_USAGE;
+  g_clear_pointer (&h.export, netlens_export_free);
+  g_string_free (h.line, TRUE);
+  if (!output_close (&out, code == NETLENS_EXIT_OK, &error))
+    {
+      g_printerr ("netlens: %s\n", error->message);
+      code = NETLENS_EXIT_USAGE;
+    }
   return code;
 }
 
@@ -217,7 +547,7 @@ netlens_headless_run (NetlensOptions *o)
 
   if (o->read_file != NULL)
     return run_read (o, format, query);
-
-  g_printerr ("netlens: %s\n", _("live headless capture needs the capture helper (netlens-capture)"));
-  return NETLENS_EXIT_CAPTURE;
+  if (o->history)
+    return run_history (o, format, query);
+  return run_live (o, format, query);
 }
