@@ -113,7 +113,7 @@ _netlens_quic_parse_transport_params (const guint8 *data,
 
   while (pos < len)
     {
-      guint64 id, plen;
+      guint64 id = 0, plen = 0;
       gsize n;
 
       /* RFC 9000 section 16: variable-length integers. */
