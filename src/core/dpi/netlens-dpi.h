@@ -35,7 +35,7 @@ char             *netlens_name_cache_lookup (NetlensNameCache  *cache,
 
 /* Defaults (docs/dpi.md): addresses kept, and how long after the DNS answer a name still
  * labels a new connection (capture time). */
-#define NETLENS_NAME_CACHE_DEFAULT_ENTRIES     16384
+#define NETLENS_NAME_CACHE_DEFAULT_ENTRIES     65536
 #define NETLENS_NAME_CACHE_DEFAULT_FRESHNESS_S 3600
 /* Number of addresses currently held. */
 guint             netlens_name_cache_get_size (NetlensNameCache *cache);
