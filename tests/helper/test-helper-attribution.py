@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -38,7 +39,6 @@ def check(cond, what):
 
 
 def start_background():
-    import tempfile
     procs = []
     held = tempfile.NamedTemporaryFile(prefix="netlens-fds-")
     for i in range(N_BACKGROUND):
@@ -125,17 +125,23 @@ try:
           ">= 300 background processes with >= 20,000 descriptors")
 
     for index, mode in enumerate(("bpf", "proc")):
+        # the export goes to a file: rows are written as they end, and a pipe nobody
+        # reads until the end would block the pipeline into dropping packets
+        export_file = tempfile.TemporaryFile()
         cap = ns.popen([helpertest.LIVE_TEST, "--interface", "lo", "--attribution", mode,
                         "--duration", "600"],
                        env=dict(os.environ, NETLENS_HELPER=helpertest.HELPER),
-                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                       stdin=subprocess.DEVNULL, stdout=export_file, stderr=subprocess.PIPE)
         time.sleep(4.0)  # start, BPF load or the first scan over every descriptor
         t0 = time.monotonic()
         done = one_shots(ns, index)
         took = time.monotonic() - t0
         time.sleep(2.0)  # last owner records and a proc scan or two
         cap.send_signal(signal.SIGINT)
-        out, err = cap.communicate(timeout=120)
+        _, err = cap.communicate(timeout=120)
+        export_file.seek(0)
+        out = export_file.read()
+        export_file.close()
         check(cap.returncode == 0, "%s: capture ended cleanly (rc %d, %s)"
               % (mode, cap.returncode, err.decode().strip()[:200]))
         try:

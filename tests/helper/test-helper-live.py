@@ -21,6 +21,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -86,14 +87,17 @@ try:
     # ---- 1. real traffic, real programs -------------------------------------------------
     cmd, is_netlens = runner_command(stage, ns, 10)
     log("capturing with:", cmd)
+    export_file = tempfile.TemporaryFile()  # a pipe read only at the end could fill up
     cap = ns.popen(helpertest.as_user(cmd), stdin=subprocess.DEVNULL,
-                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                   stdout=export_file, stderr=subprocess.PIPE)
     time.sleep(START_WAIT)
     for name in srv.available:
         r = ns.run(helpertest.as_user(servers.CLIENTS[name]), stdin=subprocess.DEVNULL,
                    capture_output=True, timeout=30)
         log("client %s: rc %d" % (name, r.returncode))
-    out, err = cap.communicate(timeout=60)
+    _, err = cap.communicate(timeout=60)
+    export_file.seek(0)
+    out = export_file.read()
     check(cap.returncode == 0, "capture exits 0 (rc %d, %s)" % (cap.returncode,
                                                                 err.decode().strip()[:200]))
     try:
