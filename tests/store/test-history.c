@@ -587,6 +587,57 @@ test_update_in_place (void)
   remove_db (path);
 }
 
+/* Long-lived rows are written at most once per interval, then once more when they end. */
+static void
+test_offer_live (void)
+{
+  g_autofree char *path = temp_db ("live.sqlite");
+  g_autoptr(GError) error = NULL;
+  NetlensHistory *history;
+  NetlensConnection *conn;
+  gint64 base = g_get_real_time () - 3600 * SEC;
+  Collected c;
+
+  history = netlens_history_open (path, &error);
+  g_assert_no_error (error);
+  netlens_history_start_writer (history);
+  conn = make_row (3, base, 10 * SEC, 0);
+  conn->ended = 0;
+  conn->end_reason = NETLENS_END_NONE;
+  conn->state = NETLENS_STATE_ESTABLISHED;
+
+  g_assert_true (netlens_history_offer_live (history, conn, 1000 * SEC, 0));
+  conn->last_seen += 30 * SEC;
+  conn->tx_bytes += 500;
+  g_assert_false (netlens_history_offer_live (history, conn, 1030 * SEC, 0));
+  conn->last_seen += 31 * SEC;
+  conn->tx_bytes += 500;
+  g_assert_true (netlens_history_offer_live (history, conn, 1061 * SEC, 0));
+  g_assert_true (netlens_history_flush (history));
+  g_assert_cmpuint (netlens_history_get_written (history), ==, 2);
+
+  collected_init (&c);
+  g_assert_true (netlens_history_query (history, 0, 0, collect_row, &c, &error));
+  g_assert_cmpuint (c.conns->len, ==, 1);
+  g_assert_cmpuint (((NetlensConnection *) g_ptr_array_index (c.conns, 0))->tx_bytes, ==,
+                    conn->tx_bytes);
+  g_assert_cmpint (((NetlensConnection *) g_ptr_array_index (c.conns, 0))->ended, ==, 0);
+  g_assert_nonnull (strstr (g_ptr_array_index (c.json, 0), "\"ended\":null"));
+  collected_clear (&c);
+
+  /* a new session: the same id is another row, offered at once */
+  netlens_history_begin_session (history, "second run");
+  g_assert_true (netlens_history_offer_live (history, conn, 1062 * SEC, 0));
+  /* the end, through the row sink */
+  conn->ended = conn->last_seen;
+  conn->end_reason = NETLENS_END_CLOSED;
+  netlens_history_row_sink (conn, history);
+  g_assert_true (netlens_history_flush (history));
+  g_assert_cmpuint (count_rows (history, 0, 0), ==, 2);
+  netlens_history_close (history);
+  remove_db (path);
+}
+
 /* A history with synthetic old rows is trimmed to the retention days. */
 static void
 test_retention_days (void)
@@ -1078,6 +1129,16 @@ test_queue_full (void)
     g_usleep (10000);
   g_assert_cmpuint (netlens_history_get_written (history), ==, 260);
   g_assert_cmpuint (netlens_history_get_batches (history), >=, 1 + 3);
+
+  /* a file replay waits for room instead of dropping */
+  netlens_history_set_queue_limit (history, 10);
+  netlens_history_set_batch (history, 5, 1000);
+  netlens_history_set_block_when_full (history, TRUE);
+  for (guint i = 0; i < 1000; i++)
+    netlens_history_push (history, make_row (1000 + i, base + 5000 + i, 1, i));
+  g_assert_true (netlens_history_flush (history));
+  g_assert_cmpuint (netlens_history_get_dropped (history), ==, 15);
+  g_assert_cmpuint (netlens_history_get_written (history), ==, 1260);
   netlens_history_close (history);
   remove_db (path);
 }
@@ -1131,6 +1192,7 @@ main (int   argc,
   g_test_add_func ("/history/round-trip", test_round_trip);
   g_test_add_func ("/history/corpus-equals-export", test_corpus_equals_export);
   g_test_add_func ("/history/update-in-place", test_update_in_place);
+  g_test_add_func ("/history/offer-live", test_offer_live);
   g_test_add_func ("/history/retention-days", test_retention_days);
   g_test_add_func ("/history/retention-size-existing", test_retention_size_existing);
   g_test_add_func ("/history/retention-size-while-writing", test_retention_size_while_writing);

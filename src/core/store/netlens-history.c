@@ -123,6 +123,8 @@ struct _NetlensHistory
   /* Everything below is guarded by LOCK. */
   GMutex        lock;
   GCond         cond;
+  GCond         space;        /* the queue has room (block_when_full) */
+  gboolean      block_when_full;
   GQueue        queue;
   guint         queue_limit;
   guint         batch_rows;
@@ -139,6 +141,8 @@ struct _NetlensHistory
   guint         retention_days;
   guint64       retention_bytes;
   GError       *error;
+  GHashTable   *live_offered;   /* (id << 16 | generation) -> last push (gint64 *) */
+  gint64        live_pruned;
 };
 
 /* ---- small SQLite helpers ---- */
@@ -522,7 +526,9 @@ netlens_history_open (const char  *path,
   g_mutex_init (&history->read_lock);
   g_mutex_init (&history->lock);
   g_cond_init (&history->cond);
+  g_cond_init (&history->space);
   g_queue_init (&history->queue);
+  history->live_offered = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   history->queue_limit = DEFAULT_QUEUE_LIMIT;
   history->batch_rows = DEFAULT_BATCH_ROWS;
   history->batch_ms = DEFAULT_BATCH_MS;
@@ -531,7 +537,7 @@ netlens_history_open (const char  *path,
 
   rc = sqlite3_open_v2 (path, &history->db,
                         SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE)
-                        | SQLITE_OPEN_FULLMUTEX, NULL);
+                        | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
       set_sqlite_error (error, history->db, rc, "Cannot open the history");
@@ -544,6 +550,7 @@ netlens_history_open (const char  *path,
   if (!exec_sql (history->db, "PRAGMA journal_mode = WAL", error)
       || !exec_sql (history->db, "PRAGMA synchronous = FULL", error)
       || !exec_sql (history->db, "PRAGMA journal_size_limit = 8388608", error)
+      || !exec_sql (history->db, "PRAGMA cache_size = -16384", error)
       || !migrate (history->db, error)
       || !prepare_statements (history, error))
     return NULL;
@@ -556,7 +563,7 @@ netlens_history_open (const char  *path,
       return NULL;
     }
 
-  rc = sqlite3_open_v2 (path, &history->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, NULL);
+  rc = sqlite3_open_v2 (path, &history->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
       set_sqlite_error (error, history->rdb, rc, "Cannot open the history for reading");
@@ -628,14 +635,14 @@ netlens_history_begin_session (NetlensHistory *history,
 
   g_mutex_lock (&history->db_lock);
   id = insert_session (history->db, source);
+  if (id == 0)
+    g_warning ("Cannot start a history session: %s", sqlite3_errmsg (history->db));
   g_mutex_unlock (&history->db_lock);
   if (id == 0)
-    {
-      g_warning ("Cannot start a history session: %s", sqlite3_errmsg (history->db));
-      return 0;
-    }
+    return 0;
   g_mutex_lock (&history->lock);
   history->session = id;
+  g_hash_table_remove_all (history->live_offered);
   g_mutex_unlock (&history->lock);
   return id;
 }
@@ -1188,6 +1195,7 @@ writer_thread (gpointer data)
       flush_target = history->flush_requested;
       flushing = flush_target != history->flush_done;
       items = take_batch (history);
+      g_cond_broadcast (&history->space);
       history->writing = TRUE;
       g_mutex_unlock (&history->lock);
 
@@ -1230,6 +1238,10 @@ netlens_history_push (NetlensHistory    *history,
   g_return_if_fail (snapshot != NULL);
 
   g_mutex_lock (&history->lock);
+  /* files: wait for the writer rather than lose rows (the reader blocks too) */
+  while (history->block_when_full && history->thread != NULL && !history->stopping
+         && history->queue.length >= history->queue_limit)
+    g_cond_wait (&history->space, &history->lock);
   if (history->queue.length >= history->queue_limit || history->stopping)
     {
       history->dropped++;
@@ -1246,6 +1258,56 @@ netlens_history_push (NetlensHistory    *history,
   if (history->queue.length == 1 || history->queue.length == history->batch_rows)
     g_cond_signal (&history->cond);
   g_mutex_unlock (&history->lock);
+}
+
+static gboolean
+live_entry_is_old (gpointer key,
+                   gpointer value,
+                   gpointer data)
+{
+  gint64 *entry = key;   /* key and time share one allocation: [key, time] */
+  return entry[1] < *(gint64 *) data;
+}
+
+gboolean
+netlens_history_offer_live (NetlensHistory          *history,
+                            const NetlensConnection *conn,
+                            gint64                   now_us,
+                            guint                    interval_s)
+{
+  gint64 interval, key, *entry;
+
+  g_return_val_if_fail (history != NULL, FALSE);
+  g_return_val_if_fail (conn != NULL, FALSE);
+
+  interval = (gint64) (interval_s ? interval_s : 60) * G_USEC_PER_SEC;
+  key = ((gint64) conn->id << 16) | conn->generation;
+
+  g_mutex_lock (&history->lock);
+  entry = g_hash_table_lookup (history->live_offered, &key);
+  if (entry != NULL && now_us - entry[1] < interval)
+    {
+      g_mutex_unlock (&history->lock);
+      return FALSE;
+    }
+  if (entry == NULL)
+    {
+      entry = g_new (gint64, 2);
+      entry[0] = key;
+      g_hash_table_add (history->live_offered, entry);
+    }
+  entry[1] = now_us;
+  /* rows that stopped being offered (ended, removed) are forgotten after a while */
+  if (now_us - history->live_pruned > 10 * interval)
+    {
+      gint64 cutoff = now_us - 10 * interval;
+      g_hash_table_foreach_remove (history->live_offered, live_entry_is_old, &cutoff);
+      history->live_pruned = now_us;
+    }
+  g_mutex_unlock (&history->lock);
+
+  netlens_history_push (history, netlens_connection_snapshot (conn));
+  return TRUE;
 }
 
 void
@@ -1298,6 +1360,18 @@ netlens_history_set_queue_limit (NetlensHistory *history,
 
   g_mutex_lock (&history->lock);
   history->queue_limit = MAX (max_rows, 1);
+  g_mutex_unlock (&history->lock);
+}
+
+void
+netlens_history_set_block_when_full (NetlensHistory *history,
+                                     gboolean        block)
+{
+  g_return_if_fail (history != NULL);
+
+  g_mutex_lock (&history->lock);
+  history->block_when_full = block;
+  g_cond_broadcast (&history->space);
   g_mutex_unlock (&history->lock);
 }
 
@@ -1386,6 +1460,7 @@ netlens_history_close (NetlensHistory *history)
   g_mutex_lock (&history->lock);
   history->stopping = TRUE;
   g_cond_broadcast (&history->cond);
+  g_cond_broadcast (&history->space);
   g_mutex_unlock (&history->lock);
 
   if (history->thread != NULL)
@@ -1411,10 +1486,12 @@ netlens_history_close (NetlensHistory *history)
     sqlite3_close (history->db);
 
   g_clear_error (&history->error);
+  g_clear_pointer (&history->live_offered, g_hash_table_unref);
   g_mutex_clear (&history->db_lock);
   g_mutex_clear (&history->read_lock);
   g_mutex_clear (&history->lock);
   g_cond_clear (&history->cond);
+  g_cond_clear (&history->space);
   g_free (history->path);
   g_free (history);
 }

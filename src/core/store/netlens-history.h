@@ -75,11 +75,24 @@ void            netlens_history_push         (NetlensHistory    *history,
                                               NetlensConnection *snapshot);
 void            netlens_history_row_sink     (NetlensConnection *snapshot,
                                               gpointer           history);
+/* For long-lived rows (the UI's change sets, a headless live run's periodic snapshots):
+ * pushes a snapshot of CONN (copied, CONN is not taken) when this row of the current
+ * session was not written in the last INTERVAL_S seconds (0: 60), and returns whether it
+ * did.  Rows that ended are pushed by the row sink; NOW_US is any monotonic clock. */
+gboolean        netlens_history_offer_live   (NetlensHistory          *history,
+                                              const NetlensConnection *conn,
+                                              gint64                   now_us,
+                                              guint                    interval_s);
 /* Writes everything pushed before the call and returns when it is committed.
  * FALSE when the store has failed (netlens_history_get_error()). */
 gboolean        netlens_history_flush        (NetlensHistory    *history);
 void            netlens_history_set_queue_limit (NetlensHistory *history,
                                                  guint           max_rows);   /* default 20000 */
+/* Replaying a file (no capture to fall behind): with the writer running, a push into a full
+ * queue waits for room instead of dropping, so that the history holds every row.  Off by
+ * default (live captures never wait). */
+void            netlens_history_set_block_when_full (NetlensHistory *history,
+                                                     gboolean        block);
 /* Batch limits: a transaction is committed after MAX_ROWS rows or MAX_DELAY_MS after the
  * first row of the batch was pushed (defaults 500 rows, 1000 ms). */
 void            netlens_history_set_batch    (NetlensHistory    *history,
