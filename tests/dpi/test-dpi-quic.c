@@ -312,7 +312,7 @@ protect_initial (guint32 version, gboolean server, guint64 pn, const guint8 *fra
   put8 (pkt, 0xc0 | (type << 4) | 0x01);  /* 2-byte packet number */
   put16 (pkt, version >> 16);
   put16 (pkt, version & 0xffff);
-  put8 (pkt, 8);
+  put8 (pkt, server ? 4 : 8);
   g_byte_array_append (pkt, server ? (const guint8 *) "\x09\x09\x09\x09" : test_dcid, server ? 4 : 8);
   put8 (pkt, server ? 8 : 4);
   g_byte_array_append (pkt, server ? test_dcid : (const guint8 *) "\x09\x09\x09\x09", server ? 8 : 4);
@@ -552,6 +552,75 @@ test_truncated (void)
   g_rand_free (rand);
 }
 
+static gboolean
+send_udp (NetlensConnection *conn, gboolean from_local, const GByteArray *data)
+{
+  NetlensPacket pkt = { 0, };
+
+  pkt.proto = NETLENS_PROTO_UDP;
+  pkt.sport = from_local ? conn->key.lport : conn->key.rport;
+  pkt.dport = from_local ? conn->key.rport : conn->key.lport;
+  pkt.payload = data->data;
+  pkt.payload_len = data->len;
+  return netlens_dpi_inspect (conn, &pkt, from_local, NULL);
+}
+
+/* A connection that moves to a new address keeps its connection IDs: the new row can be
+ * matched and continue with the old row's results. */
+static void
+test_migration (void)
+{
+  const char *alpn[] = { "h3", NULL };
+  g_autoptr(GByteArray) ch = build_client_hello ("migrate.example", alpn, 10000, 0);
+  g_autoptr(GByteArray) frames = g_byte_array_new ();
+  g_autoptr(GByteArray) sframes = g_byte_array_new ();
+  g_autoptr(GByteArray) c = NULL;
+  g_autoptr(GByteArray) s = NULL;
+  g_autoptr(GByteArray) shorthdr = g_byte_array_new ();
+  g_autoptr(GByteArray) other = g_byte_array_new ();
+  NetlensConnection a = { 0, }, b = { 0, };
+  guint8 dcid[20], scid[20], dl, sl;
+
+  put_crypto (frames, 0, ch->data, ch->len);
+  c = protect_initial (NETLENS_QUIC_V1, FALSE, 0, frames->data, frames->len);
+  put8 (sframes, 0x01);
+  s = protect_initial (NETLENS_QUIC_V1, TRUE, 0, sframes->data, sframes->len);
+
+  a.key.proto = b.key.proto = NETLENS_PROTO_UDP;
+  a.key.lport = 50000;
+  a.key.rport = 4433;
+  b.key.lport = 50999;
+  b.key.rport = 4433;
+  g_assert_true (send_udp (&a, TRUE, c));
+  send_udp (&a, FALSE, s);
+  g_assert_cmpint (a.app, ==, NETLENS_APP_QUIC);
+  g_assert_cmpint (a.state, ==, NETLENS_STATE_QUIC_HANDSHAKE);
+  g_assert_cmpuint (a.timeout_s, ==, 10);
+
+  g_assert_true (netlens_dpi_quic_long_header_cids (c->data, c->len, dcid, &dl, scid, &sl));
+  g_assert_cmpmem (dcid, dl, test_dcid, 8);
+  g_assert_cmpuint (sl, ==, 4);
+  g_assert_true (netlens_dpi_quic_matches (a.dpi, c->data, c->len));
+  /* 1-RTT from the client's new address: DCID = the server's SCID */
+  put8 (shorthdr, 0x41);
+  g_byte_array_append (shorthdr, test_dcid, 8);
+  g_byte_array_set_size (shorthdr, 40);
+  g_assert_true (netlens_dpi_quic_matches (a.dpi, shorthdr->data, shorthdr->len));
+  put8 (other, 0x41);
+  g_byte_array_append (other, (const guint8 *) "zzzzzzzzzzzzzzzz", 16);
+  g_assert_false (netlens_dpi_quic_matches (a.dpi, other->data, other->len));
+
+  netlens_dpi_join_quic (&b, a.dpi, TRUE);
+  send_udp (&b, TRUE, shorthdr);
+  g_assert_cmpint (b.app, ==, NETLENS_APP_QUIC);
+  g_assert_cmpstr (netlens_dpi_get_sni (b.dpi), ==, "migrate.example");
+  g_assert_cmpint (b.state, ==, NETLENS_STATE_QUIC_CONNECTED);
+  g_assert_cmpuint (b.dpi->quic->short_header_packets, ==, 1);
+
+  netlens_dpi_free (a.dpi);
+  netlens_dpi_free (b.dpi);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -568,5 +637,6 @@ main (int argc, char **argv)
   g_test_add_func ("/dpi/quic/connection-close", test_connection_close);
   g_test_add_func ("/dpi/quic/vn-and-retry", test_vn_and_retry);
   g_test_add_func ("/dpi/quic/truncated", test_truncated);
+  g_test_add_func ("/dpi/quic/migration", test_migration);
   return g_test_run ();
 }

@@ -409,6 +409,9 @@ gboolean _netlens_quic_crypto_process (NetlensQuicInfo   *info,
 typedef struct _NetlensQuicState NetlensQuicState;
 
 NetlensQuicState *_netlens_quic_state_new  (void);
+/* State for a row that continues a known QUIC connection (migration). */
+NetlensQuicState *_netlens_quic_state_new_joined (gboolean client_is_local,
+                                                  gboolean connected);
 void              _netlens_quic_state_free (NetlensQuicState *state);
 /* TRUE when DATA looks like the start of a QUIC long-header packet worth a try. */
 gboolean          _netlens_quic_detect     (const guint8 *data, gsize len);

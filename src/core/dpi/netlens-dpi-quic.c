@@ -516,6 +516,21 @@ _netlens_quic_state_new (void)
   return g_new0 (NetlensQuicState, 1);
 }
 
+NetlensQuicState *
+_netlens_quic_state_new_joined (gboolean client_is_local,
+                                gboolean connected)
+{
+  NetlensQuicState *state = g_new0 (NetlensQuicState, 1);
+
+  state->recognised = TRUE;
+  state->client_known = TRUE;
+  state->client_is_local = client_is_local;
+  state->client_long_seen = TRUE;
+  state->server_long_seen = TRUE;
+  state->client_short_seen = connected;
+  return state;
+}
+
 void
 _netlens_quic_state_free (NetlensQuicState *state)
 {

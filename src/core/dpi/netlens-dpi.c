@@ -631,11 +631,105 @@ netlens_dpi_inspect (NetlensConnection   *conn,
   g_return_val_if_fail (conn != NULL, FALSE);
   g_return_val_if_fail (pkt != NULL, FALSE);
 
+  /* A later IP fragment has no transport header: its bytes are not the stream's.  A
+   * fragmented TCP segment would leave a hole in the stream either way. */
+  if (pkt->is_fragment && (!pkt->first_fragment || pkt->proto == NETLENS_PROTO_TCP))
+    return FALSE;
   if (pkt->proto == NETLENS_PROTO_TCP)
     return inspect_tcp (conn, pkt, from_local, names);
   if (pkt->proto == NETLENS_PROTO_UDP)
     return inspect_udp (conn, pkt, from_local, names);
   return FALSE;
+}
+
+/* ---- QUIC migration ------------------------------------------------------------------------ */
+
+gboolean
+netlens_dpi_quic_long_header_cids (const guint8 *payload,
+                                   gsize         len,
+                                   guint8       *dcid,
+                                   guint8       *dcid_len,
+                                   guint8       *scid,
+                                   guint8       *scid_len)
+{
+  gsize pos = 5;
+
+  g_return_val_if_fail (dcid != NULL && dcid_len != NULL && scid != NULL && scid_len != NULL,
+                        FALSE);
+  /* RFC 8999 section 5.1: form bit, version, DCID length + DCID, SCID length + SCID */
+  if (payload == NULL || len < 7 || (payload[0] & 0x80) == 0)
+    return FALSE;
+  *dcid_len = payload[pos++];
+  if (*dcid_len > 20 || len - pos < *dcid_len + 1u)
+    return FALSE;
+  memcpy (dcid, payload + pos, *dcid_len);
+  pos += *dcid_len;
+  *scid_len = payload[pos++];
+  if (*scid_len > 20 || len - pos < *scid_len)
+    return FALSE;
+  memcpy (scid, payload + pos, *scid_len);
+  return TRUE;
+}
+
+static gboolean
+cid_equal (const guint8 *a, guint8 a_len, const guint8 *b, gsize b_len)
+{
+  return a_len > 0 && a_len == b_len && memcmp (a, b, a_len) == 0;
+}
+
+gboolean
+netlens_dpi_quic_matches (const NetlensDpi *dpi,
+                          const guint8     *payload,
+                          gsize             len)
+{
+  const NetlensQuicInfo *q;
+  guint8 dcid[20], scid[20], dl, sl;
+
+  if (dpi == NULL || dpi->quic == NULL || dpi->app != NETLENS_APP_QUIC || payload == NULL
+      || len < 1)
+    return FALSE;
+  q = dpi->quic;
+  if (netlens_dpi_quic_long_header_cids (payload, len, dcid, &dl, scid, &sl))
+    return cid_equal (q->dcid, q->dcid_len, dcid, dl) || cid_equal (q->scid, q->scid_len, scid, sl)
+           || cid_equal (q->scid, q->scid_len, dcid, dl)
+           || cid_equal (q->server_scid, q->server_scid_len, dcid, dl)
+           || cid_equal (q->server_scid, q->server_scid_len, scid, sl);
+  /* A short header carries only the DCID, of a length the endpoints agreed on: compare
+   * with the IDs whose length we know. */
+  if ((payload[0] & 0xc0) != 0x40)
+    return FALSE;
+  return (q->server_scid_len > 0 && len >= 1u + q->server_scid_len
+          && memcmp (payload + 1, q->server_scid, q->server_scid_len) == 0)
+         || (q->scid_len > 0 && len >= 1u + q->scid_len
+             && memcmp (payload + 1, q->scid, q->scid_len) == 0);
+}
+
+void
+netlens_dpi_join_quic (NetlensConnection *conn,
+                       const NetlensDpi  *from,
+                       gboolean           client_is_local)
+{
+  NetlensDpi *dpi;
+  gboolean connected;
+
+  g_return_if_fail (conn != NULL);
+  if (from == NULL || from->quic == NULL)
+    return;
+  dpi = ensure_dpi (conn);
+  dpi_free_work (dpi);
+  _netlens_quic_info_free (dpi->quic);
+  dpi->quic = _netlens_quic_info_copy (from->quic);
+  dpi->app = NETLENS_APP_QUIC;
+  dpi->client_known = TRUE;
+  dpi->client_is_local = client_is_local;
+  dpi->udp_done = FALSE;
+  connected = from->quic->short_header_packets > 0;
+  dpi->quic_state = _netlens_quic_state_new_joined (client_is_local, connected);
+  conn->app = NETLENS_APP_QUIC;
+  conn->state = _netlens_quic_conn_state (dpi->quic_state, dpi->quic);
+  if (dpi->quic->tls != NULL && dpi->quic->tls->quic_max_idle_timeout_ms > 0)
+    conn->timeout_s = (guint32) MIN ((dpi->quic->tls->quic_max_idle_timeout_ms + 999) / 1000,
+                                     (gint64) G_MAXUINT32);
 }
 
 /* ---- ICMP and ARP --------------------------------------------------------------------------- */

@@ -48,6 +48,31 @@ gboolean     netlens_dpi_inspect           (NetlensConnection   *conn,
                                             const NetlensPacket *pkt,
                                             gboolean             from_local,
                                             NetlensNameCache    *names);
+/* QUIC connection migration (RFC 9000 section 9): a connection that moves to a new
+ * address keeps its connection IDs.  The table may keep an index of the IDs of QUIC rows
+ * and, when a new UDP row's first packet carries one of them, continue from the old
+ * row's DPI results.
+ * The Destination and Source Connection IDs of a long-header packet (version-independent
+ * invariants, RFC 8999); FALSE when PAYLOAD is not one. */
+gboolean     netlens_dpi_quic_long_header_cids (const guint8     *payload,
+                                                gsize             len,
+                                                guint8           *dcid,      /* 20 bytes */
+                                                guint8           *dcid_len,
+                                                guint8           *scid,      /* 20 bytes */
+                                                guint8           *scid_len);
+/* TRUE when PAYLOAD (a QUIC packet, long or short header) is addressed to or from one of
+ * the connection IDs DPI learned for this row: the client's original DCID, the client's
+ * SCID, the server's SCID. */
+gboolean     netlens_dpi_quic_matches          (const NetlensDpi *dpi,
+                                                const guint8     *payload,
+                                                gsize             len);
+/* CONN is the same QUIC connection as the row whose results are FROM: copy them, mark
+ * CONN as QUIC in FROM's state, and keep inspecting it.  CLIENT_IS_LOCAL: orientation of
+ * CONN. */
+void         netlens_dpi_join_quic             (NetlensConnection *conn,
+                                                const NetlensDpi  *from,
+                                                gboolean           client_is_local);
+
 /* ICMP/ICMPv6 and ARP detail (type, code, echo id/seq, ARP MACs): cheap, also with --no-dpi. */
 void         netlens_dpi_note_control      (NetlensConnection   *conn,
                                             const NetlensPacket *pkt,
