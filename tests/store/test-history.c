@@ -638,6 +638,63 @@ test_offer_live (void)
   remove_db (path);
 }
 
+typedef struct
+{
+  NetlensHistory *history;
+  gint            stop;
+  guint           queries;
+  guint           last_count;
+} Reader;
+
+static gpointer
+reader_thread (gpointer data)
+{
+  Reader *reader = data;
+
+  while (!g_atomic_int_get (&reader->stop))
+    {
+      guint n = count_rows (reader->history, 0, 0);
+      /* committed batches only, and never fewer than before */
+      g_assert_cmpuint (n, >=, reader->last_count);
+      reader->last_count = n;
+      reader->queries++;
+    }
+  return NULL;
+}
+
+/* Queries from another thread run beside the writer (WAL) and see whole batches. */
+static void
+test_read_while_writing (void)
+{
+  g_autofree char *path = temp_db ("concurrent.sqlite");
+  g_autoptr(GError) error = NULL;
+  Reader reader = { 0 };
+  GThread *thread;
+  gint64 base = g_get_real_time () - 3600 * SEC;
+
+  reader.history = netlens_history_open (path, &error);
+  g_assert_no_error (error);
+  netlens_history_set_batch (reader.history, 100, 10);
+  netlens_history_start_writer (reader.history);
+  thread = g_thread_new ("reader", reader_thread, &reader);
+  for (guint i = 0; i < 5000; i++)
+    {
+      netlens_history_push (reader.history, make_row (i, base + i * 1000, 1000, i));
+      if (i % 500 == 0)
+        g_usleep (2000);
+    }
+  g_assert_true (netlens_history_flush (reader.history));
+  g_usleep (50000);
+  g_atomic_int_set (&reader.stop, 1);
+  g_thread_join (thread);
+  g_test_message ("%u queries while writing", reader.queries);
+  g_assert_cmpuint (reader.queries, >, 1);
+  g_assert_cmpuint (count_rows (reader.history, 0, 0), ==, 5000);
+  g_assert_cmpuint (reader.last_count % 100, ==, 0);
+  netlens_history_close (reader.history);
+  remove_db (path);
+}
+
 /* A history with synthetic old rows is trimmed to the retention days. */
 static void
 test_retention_days (void)
@@ -1193,6 +1250,7 @@ main (int   argc,
   g_test_add_func ("/history/corpus-equals-export", test_corpus_equals_export);
   g_test_add_func ("/history/update-in-place", test_update_in_place);
   g_test_add_func ("/history/offer-live", test_offer_live);
+  g_test_add_func ("/history/read-while-writing", test_read_while_writing);
   g_test_add_func ("/history/retention-days", test_retention_days);
   g_test_add_func ("/history/retention-size-existing", test_retention_size_existing);
   g_test_add_func ("/history/retention-size-while-writing", test_retention_size_while_writing);

@@ -616,6 +616,22 @@ test_comment_text (void)
   netlens_connection_free (conn);
 }
 
+static void
+test_drop_note (void)
+{
+  g_autofree char *none = netlens_pcapng_drop_note (0, 0, 0, 0);
+  g_autofree char *kernel = netlens_pcapng_drop_note (12, 0, 0, 0);
+  g_autofree char *all = netlens_pcapng_drop_note (12, 3, 5, 100);
+  g_autofree char *spool = netlens_pcapng_drop_note (0, 0, 0, 1);
+
+  g_assert_null (none);
+  g_assert_cmpstr (kernel, ==, "Packets were dropped: 12 by the kernel");
+  g_assert_cmpstr (all, ==, "Packets were dropped: 12 by the kernel, 3 by the interface, "
+                   "5 by Netlens (queue full); 100 packets were not saved (the spool reached "
+                   "its size limit)");
+  g_assert_cmpstr (spool, ==, "1 packet was not saved (the spool reached its size limit)");
+}
+
 /* Two generations of one flow: each packet gets the comment of its own row. */
 static void
 test_lookup_by_time (void)
@@ -681,6 +697,7 @@ main (int   argc,
   g_test_add_func ("/pcapng/read-corpus", test_read_corpus);
   g_test_add_func ("/pcapng/mutations", test_mutations);
   g_test_add_func ("/pcapng/comment-text", test_comment_text);
+  g_test_add_func ("/pcapng/drop-note", test_drop_note);
   g_test_add_func ("/pcapng/lookup-by-time", test_lookup_by_time);
   g_test_add_func ("/pcapng/annotate-tls", test_annotate_tls);
   g_test_add_func ("/pcapng/annotate-http", test_annotate_http);

@@ -309,6 +309,38 @@ netlens_pcapng_writer_set_drop_note (NetlensPcapngWriter *writer,
   return TRUE;
 }
 
+char *
+netlens_pcapng_drop_note (guint64 dropped_kernel,
+                          guint64 dropped_interface,
+                          guint64 dropped_internal,
+                          guint64 not_spooled)
+{
+  g_autoptr(GString) note = g_string_new (NULL);
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+
+  if (dropped_kernel > 0)
+    g_ptr_array_add (parts, g_strdup_printf ("%" G_GUINT64_FORMAT " by the kernel", dropped_kernel));
+  if (dropped_interface > 0)
+    g_ptr_array_add (parts, g_strdup_printf ("%" G_GUINT64_FORMAT " by the interface",
+                                             dropped_interface));
+  if (dropped_internal > 0)
+    g_ptr_array_add (parts, g_strdup_printf ("%" G_GUINT64_FORMAT " by Netlens (queue full)",
+                                             dropped_internal));
+  if (parts->len > 0)
+    {
+      g_string_append (note, "Packets were dropped: ");
+      for (guint i = 0; i < parts->len; i++)
+        g_string_append_printf (note, "%s%s", i ? ", " : "", (char *) g_ptr_array_index (parts, i));
+    }
+  if (not_spooled > 0)
+    g_string_append_printf (note, "%s%" G_GUINT64_FORMAT " %s not saved (the spool reached its "
+                            "size limit)", note->len ? "; " : "", not_spooled,
+                            not_spooled == 1 ? "packet was" : "packets were");
+  if (note->len == 0)
+    return NULL;
+  return g_string_free (g_steal_pointer (&note), FALSE);
+}
+
 void
 netlens_pcapng_writer_set_max_bytes (NetlensPcapngWriter *writer,
                                      guint64              max_bytes)

@@ -29,7 +29,10 @@ GQuark netlens_pcapng_error_quark (void);
 
 typedef struct _NetlensPcapngWriter NetlensPcapngWriter;
 
-/* Creates (or truncates) PATH.  Writes with the host's byte order. */
+/* Creates (or truncates) PATH.  Writes with the host's byte order.  A writer is used by one
+ * thread at a time (the capture reader for the spool); call netlens_pcapng_writer_flush()
+ * now and then (once per UI tick) so that a save sees the packets so far: the reader stops
+ * cleanly at a block that is not whole yet. */
 NetlensPcapngWriter *netlens_pcapng_writer_new       (const char           *path,
                                                       GError              **error);
 /* A new spool file "spool-XXXXXX.pcapng" in $XDG_CACHE_HOME/netlens (created 0600). */
@@ -41,6 +44,13 @@ const char          *netlens_pcapng_writer_get_path  (NetlensPcapngWriter  *writ
  * header is written with the first interface, so this must come before that (FALSE after). */
 gboolean  netlens_pcapng_writer_set_drop_note  (NetlensPcapngWriter *writer,
                                                 const char          *note);
+/* The section header comment for a capture that lost packets, or NULL when none were lost:
+ * "Packets were dropped: 12 by the kernel, 3 by the interface, 5 by Netlens (queue full);
+ * 100 were not saved (the spool reached its size limit)". */
+char     *netlens_pcapng_drop_note             (guint64              dropped_kernel,
+                                                guint64              dropped_interface,
+                                                guint64              dropped_internal,
+                                                guint64              not_spooled);
 /* A size cap (0 = none): a packet that would take the file past MAX_BYTES is not written
  * and counted in netlens_pcapng_writer_get_n_skipped(). */
 void      netlens_pcapng_writer_set_max_bytes  (NetlensPcapngWriter *writer,
