@@ -1181,7 +1181,7 @@ test_queue_full (void)
   netlens_history_start_writer (history);
   for (guint i = 0; i < 250; i++)
     netlens_history_push (history, make_row (100 + i, base + 1000 + i, 1, i));
-  for (guint tries = 0; tries < 400 && netlens_history_get_written (history) < 260; tries++)
+  for (guint tries = 0; tries < 3000 && netlens_history_get_written (history) < 260; tries++)
     g_usleep (10000);
   g_assert_cmpuint (netlens_history_get_written (history), ==, 260);
   g_assert_cmpuint (netlens_history_get_batches (history), >=, 1 + 3);
