@@ -418,6 +418,14 @@ emit_scan_owner (NetlensOwners *owners, const DiagSocket *s, guint32 pid, gint64
   netlens_wire_owner_clear (&owner);
 }
 
+static int
+compare_pids_descending (gconstpointer a, gconstpointer b)
+{
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
 static gboolean
 remove_stale (gpointer key, gpointer value, gpointer user_data)
 {
@@ -432,6 +440,7 @@ netlens_owners_scan (NetlensOwners *owners,
   static const guint8 protos[] = { IPPROTO_TCP, IPPROTO_UDP };
   g_autoptr(GHashTable) by_inode = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   gint64 now_us = g_get_real_time ();
+  GArray *pids;
   DIR *proc;
   struct dirent *de;
 
@@ -462,21 +471,35 @@ netlens_owners_scan (NetlensOwners *owners,
       *error_message = g_strdup_printf ("/proc: %s", g_strerror (errno));
       return FALSE;
     }
+  pids = g_array_new (FALSE, FALSE, sizeof (guint32));
   while ((de = readdir (proc)) != NULL)
     {
-      char path[64];
       guint64 pid;
       char *end;
-      int dfd;
-      DIR *fds;
-      struct dirent *fe;
 
       if (!g_ascii_isdigit (de->d_name[0]))
         continue;
       pid = g_ascii_strtoull (de->d_name, &end, 10);
-      if (*end != '\0' || pid == 0 || pid > G_MAXUINT32)
-        continue;
-      g_snprintf (path, sizeof path, "/proc/%s/fd", de->d_name);
+      if (*end == '\0' && pid > 0 && pid <= G_MAXUINT32)
+        {
+          guint32 p32 = (guint32) pid;
+          g_array_append_val (pids, p32);
+        }
+    }
+  closedir (proc);
+  /* newest first: a walk over 20k descriptors takes over a second, and the processes that
+   * started last are the short-lived ones most likely to be gone by the end of it */
+  g_array_sort (pids, compare_pids_descending);
+
+  for (guint i = 0; i < pids->len; i++)
+    {
+      guint32 pid = g_array_index (pids, guint32, i);
+      char path[64];
+      int dfd;
+      DIR *fds;
+      struct dirent *fe;
+
+      g_snprintf (path, sizeof path, "/proc/%u/fd", pid);
       dfd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (dfd < 0)
         continue;
@@ -504,11 +527,11 @@ netlens_owners_scan (NetlensOwners *owners,
           inode = g_ascii_strtoull (link + 8, NULL, 10);
           s = g_hash_table_lookup (by_inode, GUINT_TO_POINTER ((guint) inode));
           if (s != NULL)
-            emit_scan_owner (owners, s, (guint32) pid, now_us);
+            emit_scan_owner (owners, s, pid, now_us);
         }
       closedir (fds);
     }
-  closedir (proc);
+  g_array_unref (pids);
 
   /* forget tuples that are gone, so that a reused tuple is reported again */
   g_mutex_lock (&owners->lock);

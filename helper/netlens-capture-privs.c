@@ -96,12 +96,27 @@ netlens_capture_drop_privileges (gboolean   keep_proc_scan,
       prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0);
     }
 
-  cap_clear (caps);
-  if (keep_proc_scan)
-    {
-      cap_set_flag (caps, CAP_PERMITTED, G_N_ELEMENTS (keep), keep, CAP_SET);
-      cap_set_flag (caps, CAP_EFFECTIVE, G_N_ELEMENTS (keep), keep, CAP_SET);
-    }
+  /* keep only what is still permitted (a setcap'd helper may not have both) */
+  {
+    g_auto(cap_t) now = cap_get_proc ();
+    cap_value_t kept[G_N_ELEMENTS (keep)];
+    int n_kept = 0;
+
+    for (guint i = 0; keep_proc_scan && now != NULL && i < G_N_ELEMENTS (keep); i++)
+      {
+        cap_flag_value_t v = CAP_CLEAR;
+
+        cap_get_flag (now, keep[i], CAP_PERMITTED, &v);
+        if (v == CAP_SET)
+          kept[n_kept++] = keep[i];
+      }
+    cap_clear (caps);
+    if (n_kept > 0)
+      {
+        cap_set_flag (caps, CAP_PERMITTED, n_kept, kept, CAP_SET);
+        cap_set_flag (caps, CAP_EFFECTIVE, n_kept, kept, CAP_SET);
+      }
+  }
   if (cap_set_proc (caps) < 0)
     {
       *error_message = g_strdup_printf ("cap_set_proc: %s", g_strerror (errno));

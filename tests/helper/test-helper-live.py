@@ -197,6 +197,36 @@ try:
               "%s of the capturing process: no helper left (%s)" % (how, gone))
         if how == "SIGINT":
             check(cap.returncode == 0, "SIGINT: clean exit (rc %s)" % cap.returncode)
+
+    # ---- 4. a setcap'd helper: started directly, no pkexec; without CAP_BPF it falls back
+    #      to proc mode and says so -------------------------------------------------------
+    import shutil
+    if shutil.which("setcap"):
+        caps_helper = stage.copy(helpertest.HELPER, "netlens-capture-caps")
+        subprocess.run(["setcap", "cap_net_raw,cap_net_admin=ep", caps_helper], check=True)
+        helpertest.remove_test_action()  # no polkit involved at all
+        export_file = tempfile.TemporaryFile()
+        cap = ns.popen(helpertest.as_user("exec env NETLENS_HELPER=%s %s --interface lo "
+                                          "--duration 6" % (caps_helper, stage.live_test)),
+                       stdin=subprocess.DEVNULL, stdout=export_file, stderr=subprocess.PIPE)
+        time.sleep(START_WAIT)
+        ns.run(helpertest.as_user(servers.CLIENTS["http"]), stdin=subprocess.DEVNULL,
+               timeout=30)
+        _, err = cap.communicate(timeout=60)
+        export_file.seek(0)
+        try:
+            export = json.loads(export_file.read())
+        except ValueError:
+            export = {}
+        err = err.decode()
+        log("setcap helper: rc %d: %s" % (cap.returncode, err.strip()))
+        check(cap.returncode == 0, "setcap helper: capture without pkexec exits 0")
+        check("eBPF process attribution is unavailable" in err,
+              "setcap helper without CAP_BPF: the fallback to proc mode is reported")
+        check(bool(find_rows(export, servers.HTTP_PORT)),
+              "setcap helper: the connection was captured")
+    else:
+        log("setcap not installed: the file-capability path is not tested")
 finally:
     if srv:
         srv.close()
