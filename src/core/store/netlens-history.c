@@ -64,7 +64,6 @@ static const char *const migrations[] = {
   "CREATE UNIQUE INDEX connections_identity"
   "  ON connections (session, conn_id, generation, first_seen);"
   "CREATE INDEX connections_last_seen ON connections (last_seen);"
-  "CREATE INDEX connections_first_seen ON connections (first_seen);"
   "CREATE INDEX connections_written ON connections (written);"
   "CREATE TABLE connection_minutes ("
   "  conn INTEGER NOT NULL, minute INTEGER NOT NULL, tx INTEGER NOT NULL, rx INTEGER NOT NULL,"
