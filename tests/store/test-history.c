@@ -310,6 +310,12 @@ test_round_trip (void)
   g_assert_no_error (error);
   g_assert_nonnull (history);
   netlens_history_start_writer (history);
+  /* private to the user */
+  {
+    GStatBuf st;
+    g_assert_cmpint (g_stat (path, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  }
 
   for (guint i = 0; i < 40; i++)
     {

@@ -10,7 +10,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -511,6 +513,22 @@ netlens_history_open (const char  *path,
     }
 
   exists = g_file_test (path, G_FILE_TEST_EXISTS);
+  if (!exists)
+    {
+      /* 0600: it names hosts, programs and command lines.  SQLite gives the -wal and -shm
+       * files the mode of the database. */
+      int fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd < 0 && errno != EEXIST)
+        {
+          int saved = errno;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       "Cannot create the history %s: %s", path, g_strerror (saved));
+          return NULL;
+        }
+      if (fd >= 0)
+        close (fd);
+      exists = TRUE;
+    }
   if (exists)
     {
       if (!check_file_header (path, &is_empty, error))
