@@ -247,6 +247,23 @@ sum_traffic (gint64   minute_us,
   return TRUE;
 }
 
+static gint64
+count_sessions (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 n;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM sessions", -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return n;
+}
+
 /* ---- tests ---- */
 
 static void
@@ -393,11 +410,13 @@ test_round_trip (void)
 
   netlens_history_close (history);
 
-  /* and after reopening */
+  /* and after reopening; a reader adds nothing (no empty session) */
+  g_assert_cmpint (count_sessions (path), ==, 1);
   history = netlens_history_open (path, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (count_rows (history, 0, 0), ==, 40);
   netlens_history_close (history);
+  g_assert_cmpint (count_sessions (path), ==, 1);
   remove_db (path);
 }
 

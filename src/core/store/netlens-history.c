@@ -138,7 +138,8 @@ struct _NetlensHistory
   gboolean      stopping;
   gboolean      writing;      /* a batch is being written outside LOCK */
   GThread      *thread;
-  gint64        session;
+  gint64        session;        /* 0: the default session, not written yet */
+  gint64        default_session;  /* written by the first batch that needs it (db_lock) */
   guint         retention_days;
   guint64       retention_bytes;
   GError       *error;
@@ -572,14 +573,7 @@ netlens_history_open (const char  *path,
       || !prepare_statements (history, error))
     return NULL;
 
-  history->session = insert_session (history->db, NULL);
-  if (history->session == 0)
-    {
-      set_sqlite_error (error, history->db, sqlite3_errcode (history->db),
-                        "Cannot write to the history");
-      return NULL;
-    }
-
+  /* the first session is written with the first row: a reader (--history) adds nothing */
   rc = sqlite3_open_v2 (path, &history->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
@@ -953,6 +947,7 @@ write_batch (NetlensHistory *history,
   g_autoptr(GString) dpi_json = g_string_sized_new (256);
   g_autoptr(GString) json = g_string_sized_new (1024);
   g_autoptr(GError) error = NULL;
+  gboolean new_default_session = FALSE;
   int rc = SQLITE_OK;
 
   if (items->len == 0)
@@ -971,19 +966,42 @@ write_batch (NetlensHistory *history,
   for (guint i = 0; i < items->len && rc == SQLITE_OK; i++)
     {
       QueueItem *item = g_ptr_array_index (items, i);
-      rc = write_row (history, item->session, item->conn, dpi_json, json);
+      gint64 session = item->session;
+
+      if (session == 0)
+        {
+          if (history->default_session == 0)
+            {
+              history->default_session = insert_session (history->db, NULL);
+              new_default_session = TRUE;
+            }
+          session = history->default_session;
+          if (session == 0)
+            {
+              rc = sqlite3_errcode (history->db);
+              if (rc == SQLITE_OK)
+                rc = SQLITE_ERROR;
+              break;
+            }
+        }
+      rc = write_row (history, session, item->conn, dpi_json, json);
     }
   if (rc != SQLITE_OK)
     {
       set_sqlite_error (&error, history->db, rc, "Cannot write to the history");
       exec_sql (history->db, "ROLLBACK", NULL);
-      goto out;
+      goto rolled_back;
     }
   if (!exec_sql (history->db, "COMMIT", &error))
     {
       exec_sql (history->db, "ROLLBACK", NULL);
-      goto out;
+      goto rolled_back;
     }
+  goto out;
+
+rolled_back:
+  if (new_default_session)
+    history->default_session = 0;
 
 out:
   g_mutex_unlock (&history->db_lock);
