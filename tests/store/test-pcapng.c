@@ -575,6 +575,19 @@ check_annotate (const char *capture_name,
     if (info != NULL)
       g_assert_nonnull (strstr (info, note));
   }
+  /* saving over the spool itself is refused, and leaves it whole */
+  {
+    gsize before, after;
+    g_autofree char *a = store_test_read_file (spool_path, &before);
+    g_autofree char *b = NULL;
+    g_autoptr(GError) same_error = NULL;
+
+    g_assert_false (netlens_pcapng_annotate (spool_path, spool_path, NULL, NULL, NULL, NULL,
+                                             &same_error));
+    g_assert_error (same_error, NETLENS_PCAPNG_ERROR, NETLENS_PCAPNG_ERROR_USAGE);
+    b = store_test_read_file (spool_path, &after);
+    g_assert_cmpmem (a, before, b, after);
+  }
   g_unlink (spool_path);
 }
 

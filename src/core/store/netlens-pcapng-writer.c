@@ -1208,6 +1208,18 @@ netlens_pcapng_annotate (const char                 *spool_path,
   g_return_val_if_fail (spool_path != NULL, FALSE);
   g_return_val_if_fail (out_path != NULL, FALSE);
 
+  {
+    GStatBuf in_st, out_st;
+
+    /* writing over the input would truncate it before it is read */
+    if (g_stat (spool_path, &in_st) == 0 && g_stat (out_path, &out_st) == 0
+        && in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino)
+      {
+        g_set_error (error, NETLENS_PCAPNG_ERROR, NETLENS_PCAPNG_ERROR_USAGE,
+                     "%s is the capture being read: choose another file", out_path);
+        return FALSE;
+      }
+  }
   reader = netlens_pcap_reader_open (spool_path, error);
   if (reader == NULL)
     return FALSE;
