@@ -32,6 +32,13 @@ LIVE_TEST = os.environ.get("NETLENS_LIVE_TEST_BIN")
 NETLENS = os.environ.get("NETLENS_BIN")
 
 
+def die_with_parent():
+    """preexec_fn: the child gets SIGKILL when the test dies (a meson timeout must not
+    leave servers or hundreds of background processes behind)."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def log(*args):
     print("#", *args, flush=True)
 
@@ -72,6 +79,7 @@ class Netns:
 
     def popen(self, argv, **kw):
         kw.setdefault("cwd", "/")
+        kw.setdefault("preexec_fn", die_with_parent)
         return subprocess.Popen(self.cmd(argv), **kw)
 
     def close(self):

@@ -47,7 +47,8 @@ def start_background():
             a, b = socket.socketpair()
             fds += [a.detach(), b.detach()]
         procs.append(subprocess.Popen(["sleep", "3600"], pass_fds=fds, cwd="/",
-                                      stdin=subprocess.PIPE))
+                                      stdin=subprocess.PIPE,
+                                      preexec_fn=helpertest.die_with_parent))
         for fd in fds:
             os.close(fd)
     total = 0
