@@ -17,26 +17,51 @@
 /* On GTK 4.8 a GtkFilterListModel -> GtkSortListModel chain costs 195 ms per
  * refresh at 100k rows (DESIGN.md), so this model filters and sorts itself:
  *
- *  - every row is in `sorted` (all rows, in sort order) and in `rows` (id -> row);
- *  - a tick's changed rows are taken out of `sorted`, sorted among themselves
- *    and merged back: O(N) pointer moves plus O(k log k) comparisons;
- *  - `visible` is `sorted` without the rows that fail the filter, rebuilt in one
- *    pass; the first and last differing positions give one items-changed.
+ *  - every row has an entry in `sorted`: its sort key inline (two 64-bit words and
+ *    the row id, a total order), whether it passes the filter, and the row;
+ *  - a changed row finds its entry by binary search on its previous key; when its
+ *    new key still sits between its neighbours it is updated in place (always so
+ *    for the default order), else the entry dies and the row is merged back in
+ *    with the other moved rows: one sequential pass, no row is dereferenced;
+ *  - `visible` (the GListModel's items) is rebuilt from the entries only when
+ *    membership or order changed; the first and last differing positions give
+ *    one items-changed.
+ *
+ * Text columns sort on their first 16 bytes (case-folded), then by row id.
  *
  * Row objects keep their identity across updates, so GtkSingleSelection keeps its
  * selection on the connection wherever it moves, and the list widgets reuse the
  * cells of rows that stay; the window refreshes the text of the cells it shows on
  * "committed". */
 
+typedef struct
+{
+  guint64               key;
+  guint64               key2;
+  guint32               id;
+  guint32               flags;
+  NetlensConnectionRow *row;
+} Entry;
+
+enum
+{
+  ENTRY_MATCHES = 1 << 0,
+  ENTRY_DEAD    = 1 << 1,
+};
+
 struct _NetlensConnectionModel
 {
   GObject                    parent_instance;
 
   GHashTable                *rows;      /* guint32 id -> NetlensConnectionRow (owned) */
-  GPtrArray                 *sorted;    /* every row, sort order (borrowed) */
+  GArray                    *sorted;    /* Entry, every row in sort order */
+  GArray                    *spare;     /* Entry, the merge's output buffer */
   GPtrArray                 *visible;   /* the rows shown, sort order (borrowed) */
+  GPtrArray                 *spare_visible;
   GPtrArray                 *pending;   /* rows changed since the last commit (borrowed) */
   GPtrArray                 *moving;    /* rows with a non-zero rate at the last commit */
+  GArray                    *incoming;  /* Entry, rows to merge in */
+  GPtrArray                 *garbage;   /* replaced snapshots, freed off the main thread */
 
   NetlensConnectionMatchFunc match;
   gpointer                   match_data;
@@ -138,109 +163,156 @@ row_passes (NetlensConnectionModel *self,
 
 /* ---- sort ---- */
 
-static void
-row_update_sort_text (NetlensConnectionModel *self,
-                      NetlensConnectionRow   *row)
+static gboolean
+column_is_text (NetlensColumn column)
 {
-  g_autoptr(GString) text = NULL;
+  return column == NETLENS_COLUMN_PROCESS || column == NETLENS_COLUMN_PROTOCOL ||
+         column == NETLENS_COLUMN_REMOTE || column == NETLENS_COLUMN_SERVICE ||
+         column == NETLENS_COLUMN_APPLICATION || column == NETLENS_COLUMN_STATE;
+}
+
+static guint64
+double_key (double value)
+{
+  guint64 bits;
+
+  /* non-negative IEEE doubles order like their bits */
+  value = MAX (value, 0.0);
+  memcpy (&bits, &value, sizeof bits);
+  return bits;
+}
+
+/* The entry key of ROW for the current sort: a total order with the row id. */
+static void
+row_compute_key (NetlensConnectionModel *self,
+                 NetlensConnectionRow   *row,
+                 GString                *scratch,
+                 guint64                *key,
+                 guint64                *key2)
+{
+  const NetlensConnection *conn = row->conn;
   NetlensFormatContext ctx = { 0 };
 
-  g_clear_pointer (&row->sort_text, g_free);
-  switch (self->sort_column)
+  *key2 = 0;
+  if (column_is_text (self->sort_column))
     {
-    case NETLENS_COLUMN_PROCESS:
-    case NETLENS_COLUMN_PROTOCOL:
-    case NETLENS_COLUMN_REMOTE:
-    case NETLENS_COLUMN_SERVICE:
-    case NETLENS_COLUMN_APPLICATION:
-    case NETLENS_COLUMN_STATE:
-      text = g_string_new (NULL);
-      netlens_format_cell (self->sort_column, row->conn, &ctx, text);
-      row->sort_text = g_utf8_casefold (text->str, text->len);
-      break;
+      g_autofree char *folded = NULL;
+      guint8 bytes[16] = { 0 };
 
-    case NETLENS_COLUMN_LOCAL:
-    case NETLENS_COLUMN_RX_RATE:
-    case NETLENS_COLUMN_TX_RATE:
-    case NETLENS_COLUMN_BYTES:
-    case NETLENS_COLUMN_PACKETS:
-    case NETLENS_COLUMN_AGE:
-    case NETLENS_COLUMN_NONE:
-    case NETLENS_N_COLUMNS:
-    default:
-      break;
+      g_string_truncate (scratch, 0);
+      netlens_format_cell (self->sort_column, conn, &ctx, scratch);
+      if (scratch->len == 0)
+        {
+          /* empty values last in ascending order */
+          *key = *key2 = G_MAXUINT64;
+        }
+      else
+        {
+          folded = g_utf8_casefold (scratch->str, scratch->len);
+          memcpy (bytes, folded, MIN (strlen (folded), sizeof bytes));
+          *key = *key2 = 0;
+          for (guint i = 0; i < 8; i++)
+            {
+              *key = (*key << 8) | bytes[i];
+              *key2 = (*key2 << 8) | bytes[8 + i];
+            }
+          if (*key == G_MAXUINT64 && *key2 == G_MAXUINT64)
+            *key2 = G_MAXUINT64 - 1;
+        }
+    }
+  else
+    switch (self->sort_column)
+      {
+      case NETLENS_COLUMN_LOCAL:
+        *key = ((guint64) conn->key.family << 56) |
+               ((guint64) conn->key.laddr.bytes[0] << 48) | ((guint64) conn->key.laddr.bytes[1] << 40) |
+               ((guint64) conn->key.laddr.bytes[2] << 32) | ((guint64) conn->key.laddr.bytes[3] << 24) |
+               ((guint64) conn->key.laddr.bytes[4] << 16) | conn->key.lport;
+        memcpy (key2, conn->key.laddr.bytes + 5, sizeof *key2);
+        *key2 = GUINT64_FROM_BE (*key2);
+        break;
+      case NETLENS_COLUMN_RX_RATE:
+        *key = double_key (row->rx_rate);
+        break;
+      case NETLENS_COLUMN_TX_RATE:
+        *key = double_key (row->tx_rate);
+        break;
+      case NETLENS_COLUMN_BYTES:
+        *key = conn->rx_bytes + conn->tx_bytes;
+        break;
+      case NETLENS_COLUMN_PACKETS:
+        *key = (guint64) conn->rx_packets + conn->tx_packets;
+        break;
+      case NETLENS_COLUMN_AGE:
+        /* ascending age: the youngest first */
+        *key = (guint64) G_MAXINT64 - (guint64) MAX (conn->first_seen, 0);
+        break;
+      case NETLENS_COLUMN_NONE:
+      case NETLENS_N_COLUMNS:
+      default:
+        *key = (guint64) MAX (conn->first_seen, 0);
+        break;
+      }
+
+  if (self->descending)
+    {
+      *key = ~*key;
+      *key2 = ~*key2;
     }
 }
 
-#define CMP(a, b) (((a) > (b)) - ((a) < (b)))
-
-static int
-compare_rows_primary (NetlensConnectionModel *self,
-                      NetlensConnectionRow   *a,
-                      NetlensConnectionRow   *b)
+static inline int
+compare_keys (guint64 a_key,
+              guint64 a_key2,
+              guint32 a_id,
+              guint64 b_key,
+              guint64 b_key2,
+              guint32 b_id)
 {
-  const NetlensConnection *ca = a->conn;
-  const NetlensConnection *cb = b->conn;
-  int r;
-
-  switch (self->sort_column)
-    {
-    case NETLENS_COLUMN_PROCESS:
-    case NETLENS_COLUMN_PROTOCOL:
-    case NETLENS_COLUMN_REMOTE:
-    case NETLENS_COLUMN_SERVICE:
-    case NETLENS_COLUMN_APPLICATION:
-    case NETLENS_COLUMN_STATE:
-      /* empty values last in ascending order */
-      if ((a->sort_text[0] == '\0') != (b->sort_text[0] == '\0'))
-        return a->sort_text[0] == '\0' ? 1 : -1;
-      return strcmp (a->sort_text, b->sort_text);
-
-    case NETLENS_COLUMN_LOCAL:
-      if ((r = CMP (ca->key.family, cb->key.family)) != 0)
-        return r;
-      if ((r = memcmp (ca->key.laddr.bytes, cb->key.laddr.bytes, 16)) != 0)
-        return r;
-      return CMP (ca->key.lport, cb->key.lport);
-
-    case NETLENS_COLUMN_RX_RATE:
-      return CMP (a->rx_rate, b->rx_rate);
-
-    case NETLENS_COLUMN_TX_RATE:
-      return CMP (a->tx_rate, b->tx_rate);
-
-    case NETLENS_COLUMN_BYTES:
-      return CMP (ca->rx_bytes + ca->tx_bytes, cb->rx_bytes + cb->tx_bytes);
-
-    case NETLENS_COLUMN_PACKETS:
-      return CMP ((guint64) ca->rx_packets + ca->tx_packets,
-                  (guint64) cb->rx_packets + cb->tx_packets);
-
-    case NETLENS_COLUMN_AGE:
-      /* older first in ascending order of age */
-      return CMP (cb->first_seen, ca->first_seen);
-
-    case NETLENS_COLUMN_NONE:
-    case NETLENS_N_COLUMNS:
-    default:
-      return CMP (ca->first_seen, cb->first_seen);
-    }
+  if (a_key != b_key)
+    return a_key < b_key ? -1 : 1;
+  if (a_key2 != b_key2)
+    return a_key2 < b_key2 ? -1 : 1;
+  return (a_id > b_id) - (a_id < b_id);
 }
 
 static int
-compare_rows (gconstpointer pa,
-              gconstpointer pb,
-              gpointer      user_data)
+compare_entries (gconstpointer pa,
+                 gconstpointer pb)
 {
-  NetlensConnectionModel *self = user_data;
-  NetlensConnectionRow *a = *(NetlensConnectionRow **) pa;
-  NetlensConnectionRow *b = *(NetlensConnectionRow **) pb;
-  int r = compare_rows_primary (self, a, b);
+  const Entry *a = pa, *b = pb;
 
-  if (r != 0)
-    return self->descending ? -r : r;
-  /* a total order, so that merging is deterministic and rows never swap places */
-  return CMP (a->conn->id, b->conn->id);
+  return compare_keys (a->key, a->key2, a->id, b->key, b->key2, b->id);
+}
+
+/* Index of ROW's entry (found by the key it was stored with), or -1. */
+static gssize
+find_entry (NetlensConnectionModel *self,
+            NetlensConnectionRow   *row)
+{
+  const Entry *entries = (const Entry *) (gpointer) self->sorted->data;
+  gsize lo = 0, hi = self->sorted->len;
+  guint32 id = row->conn->id;
+
+  /* the hint is right unless a merge moved the entry since */
+  if (row->sorted_pos < hi && entries[row->sorted_pos].row == row)
+    return row->sorted_pos;
+  while (lo < hi)
+    {
+      gsize mid = lo + (hi - lo) / 2;
+      int r = compare_keys (entries[mid].key, entries[mid].key2, entries[mid].id,
+                            row->key, row->key2, id);
+      if (r == 0)
+        {
+          row->sorted_pos = (guint) mid;
+          return (gssize) mid;
+        }
+      if (r < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return -1;
 }
 
 /* ---- object ---- */
@@ -253,9 +325,13 @@ netlens_connection_model_finalize (GObject *object)
   if (self->match_destroy != NULL)
     self->match_destroy (self->match_data);
   g_clear_pointer (&self->visible, g_ptr_array_unref);
-  g_clear_pointer (&self->sorted, g_ptr_array_unref);
+  g_clear_pointer (&self->spare_visible, g_ptr_array_unref);
+  g_clear_pointer (&self->sorted, g_array_unref);
+  g_clear_pointer (&self->spare, g_array_unref);
+  g_clear_pointer (&self->incoming, g_array_unref);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->moving, g_ptr_array_unref);
+  g_clear_pointer (&self->garbage, g_ptr_array_unref);
   g_clear_pointer (&self->rows, g_hash_table_unref);
 
   G_OBJECT_CLASS (netlens_connection_model_parent_class)->finalize (object);
@@ -307,10 +383,14 @@ static void
 netlens_connection_model_init (NetlensConnectionModel *self)
 {
   self->rows = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
-  self->sorted = g_ptr_array_new ();
+  self->sorted = g_array_new (FALSE, FALSE, sizeof (Entry));
+  self->spare = g_array_new (FALSE, FALSE, sizeof (Entry));
+  self->incoming = g_array_new (FALSE, FALSE, sizeof (Entry));
   self->visible = g_ptr_array_new ();
+  self->spare_visible = g_ptr_array_new ();
   self->pending = g_ptr_array_new ();
   self->moving = g_ptr_array_new ();
+  self->garbage = g_ptr_array_new_with_free_func ((GDestroyNotify) netlens_connection_free);
   self->sort_column = NETLENS_COLUMN_NONE;
 }
 
@@ -321,6 +401,33 @@ netlens_connection_model_new (void)
 }
 
 /* ---- updates ---- */
+
+/* Freeing 10k snapshots (owners, names, DPI results) is a good part of a tick:
+ * a worker thread does it.  Snapshots are plain data, safe to free anywhere. */
+static void
+free_garbage_func (gpointer data,
+                   gpointer user_data)
+{
+  g_ptr_array_unref (data);
+}
+
+static void
+dispose_garbage (NetlensConnectionModel *self)
+{
+  static GThreadPool *pool;
+  static gsize once;
+
+  if (self->garbage->len == 0)
+    return;
+  if (g_once_init_enter (&once))
+    {
+      pool = g_thread_pool_new (free_garbage_func, NULL, 1, FALSE, NULL);
+      g_once_init_leave (&once, 1);
+    }
+  if (pool == NULL || !g_thread_pool_push (pool, self->garbage, NULL))
+    g_ptr_array_unref (self->garbage);
+  self->garbage = g_ptr_array_new_with_free_func ((GDestroyNotify) netlens_connection_free);
+}
 
 static void
 mark_pending (NetlensConnectionModel *self,
@@ -391,7 +498,9 @@ netlens_connection_model_update (NetlensConnectionModel *self,
     }
   else
     {
-      _netlens_connection_row_set_snapshot (row, conn);
+      NetlensConnection *old = _netlens_connection_row_set_snapshot (row, conn);
+      if (old != NULL)
+        g_ptr_array_add (self->garbage, old);
       row->removed = FALSE;
     }
   row->touched = self->serial + 1;
@@ -448,7 +557,10 @@ decay_rates (NetlensConnectionModel *self)
       if (self->had_changes && row->touched != self->serial + 1)
         {
           row->rx_rate = row->tx_rate = 0;
-          mark_pending (self, row);
+          /* only an order by rate moves it; its cells are refreshed on every tick */
+          if (self->sort_column == NETLENS_COLUMN_RX_RATE ||
+              self->sort_column == NETLENS_COLUMN_TX_RATE)
+            mark_pending (self, row);
         }
     }
   for (guint i = 0; i < self->pending->len; i++)
@@ -491,29 +603,100 @@ emit_diff (NetlensConnectionModel *self,
                               old_len - prefix - suffix, new_len - prefix - suffix);
 }
 
+static void
+merge_incoming (NetlensConnectionModel *self)
+{
+  const Entry *a = (const Entry *) (gpointer) self->sorted->data;
+  Entry *b = (Entry *) (gpointer) self->incoming->data;
+  guint na = self->sorted->len, nb = self->incoming->len;
+  guint i = 0, j = 0, k = 0;
+  Entry *out;
+  GArray *tmp;
+
+  g_array_sort (self->incoming, compare_entries);
+  g_array_set_size (self->spare, na + nb);
+  out = (Entry *) (gpointer) self->spare->data;
+  while (i < na && j < nb)
+    {
+      if (a[i].flags & ENTRY_DEAD)
+        i++;
+      else if (compare_entries (&a[i], &b[j]) < 0)
+        out[k++] = a[i++];
+      else
+        {
+          b[j].row->sorted_pos = k;
+          out[k++] = b[j++];
+        }
+    }
+  for (; i < na; i++)
+    if (!(a[i].flags & ENTRY_DEAD))
+      out[k++] = a[i];
+  for (; j < nb; j++)
+    {
+      b[j].row->sorted_pos = k;
+      out[k++] = b[j];
+    }
+  g_array_set_size (self->spare, k);
+
+  tmp = self->sorted;
+  self->sorted = self->spare;
+  self->spare = tmp;
+}
+
+static void
+rebuild_all (NetlensConnectionModel *self,
+             GString                *scratch)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_array_set_size (self->sorted, 0);
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      NetlensConnectionRow *row = value;
+      Entry entry;
+
+      if (row->removed)
+        {
+          row->in_sorted = FALSE;
+          continue;
+        }
+      if (row->pending ||
+          (self->filter_dirty &&
+           !(self->filter_change == NETLENS_FILTER_CHANGE_STRICTER && !row->matches) &&
+           !(self->filter_change == NETLENS_FILTER_CHANGE_LOOSER && row->matches)))
+        row->matches = row_passes (self, row);
+      row_compute_key (self, row, scratch, &row->key, &row->key2);
+      row->in_sorted = TRUE;
+      entry.key = row->key;
+      entry.key2 = row->key2;
+      entry.id = row->conn->id;
+      entry.flags = row->matches ? ENTRY_MATCHES : 0;
+      entry.row = row;
+      g_array_append_val (self->sorted, entry);
+    }
+  g_array_sort (self->sorted, compare_entries);
+  for (guint i = 0; i < self->sorted->len; i++)
+    g_array_index (self->sorted, Entry, i).row->sorted_pos = i;
+}
+
 void
 netlens_connection_model_commit (NetlensConnectionModel *self)
 {
-  g_autoptr(GPtrArray) old_visible = NULL;
-  g_autoptr(GPtrArray) incoming = NULL;
-  GPtrArray *merged;
-  gboolean text_sort;
+  g_autoptr(GString) scratch = NULL;
+  gboolean membership_changed = FALSE;
   guint n_before;
+  guint n_dead = 0;
   guint n_removed = 0;
 
   g_return_if_fail (NETLENS_IS_CONNECTION_MODEL (self));
 
   decay_rates (self);
 
-  text_sort = self->sort_column == NETLENS_COLUMN_PROCESS ||
-              self->sort_column == NETLENS_COLUMN_PROTOCOL ||
-              self->sort_column == NETLENS_COLUMN_REMOTE ||
-              self->sort_column == NETLENS_COLUMN_SERVICE ||
-              self->sort_column == NETLENS_COLUMN_APPLICATION ||
-              self->sort_column == NETLENS_COLUMN_STATE;
-
   if (self->pending->len == 0 && !self->filter_dirty && !self->sort_dirty)
     {
+      dispose_garbage (self);
       self->serial++;
       self->had_changes = FALSE;
       g_signal_emit (self, signals[COMMITTED], 0);
@@ -521,126 +704,139 @@ netlens_connection_model_commit (NetlensConnectionModel *self)
     }
 
   self->serial++;
-
-  /* 1. filter: the changed rows, and the rows a new filter can affect */
-  for (guint i = 0; i < self->pending->len; i++)
-    {
-      NetlensConnectionRow *row = g_ptr_array_index (self->pending, i);
-
-      row->matches = row_passes (self, row);
-      row->serial = self->serial;
-      if (text_sort && !row->removed)
-        row_update_sort_text (self, row);
-    }
-  if (self->filter_dirty)
-    {
-      for (guint i = 0; i < self->sorted->len; i++)
-        {
-          NetlensConnectionRow *row = g_ptr_array_index (self->sorted, i);
-
-          if (row->pending)
-            continue;
-          if ((self->filter_change == NETLENS_FILTER_CHANGE_STRICTER && !row->matches) ||
-              (self->filter_change == NETLENS_FILTER_CHANGE_LOOSER && row->matches))
-            continue;
-          row->matches = row_passes (self, row);
-        }
-    }
-
-  /* 2. sort: all again when the order changed, else merge the changed rows in */
+  scratch = g_string_sized_new (128);
   n_before = self->sorted->len;
+
+  for (guint i = 0; i < self->pending->len; i++)
+    ((NetlensConnectionRow *) g_ptr_array_index (self->pending, i))->serial = self->serial;
+
   if (self->sort_dirty)
     {
-      GHashTableIter iter;
-      gpointer value;
-
-      g_ptr_array_set_size (self->sorted, 0);
-      g_hash_table_iter_init (&iter, self->rows);
-      while (g_hash_table_iter_next (&iter, NULL, &value))
-        {
-          NetlensConnectionRow *row = value;
-
-          if (row->removed)
-            continue;
-          if (text_sort && !row->pending)
-            row_update_sort_text (self, row);
-          g_ptr_array_add (self->sorted, row);
-        }
-      g_ptr_array_sort_with_data (self->sorted, compare_rows, self);
+      rebuild_all (self, scratch);
+      membership_changed = TRUE;
     }
   else
     {
-      guint j = 0;
+      Entry *entries = (Entry *) (gpointer) self->sorted->data;
+      guint len = self->sorted->len;
 
-      for (guint i = 0; i < self->sorted->len; i++)
-        {
-          NetlensConnectionRow *row = g_ptr_array_index (self->sorted, i);
-          if (!row->pending)
-            self->sorted->pdata[j++] = row;
-        }
-      g_ptr_array_set_size (self->sorted, j);
+      /* 1. a new filter: only the entries it can change */
+      if (self->filter_dirty)
+        for (guint i = 0; i < len; i++)
+          {
+            Entry *e = &entries[i];
+            gboolean was = (e->flags & ENTRY_MATCHES) != 0;
+            gboolean now;
 
-      incoming = g_ptr_array_sized_new (self->pending->len);
+            if (e->row->pending ||
+                (self->filter_change == NETLENS_FILTER_CHANGE_STRICTER && !was) ||
+                (self->filter_change == NETLENS_FILTER_CHANGE_LOOSER && was))
+              continue;
+            now = row_passes (self, e->row);
+            if (now != was)
+              {
+                e->flags ^= ENTRY_MATCHES;
+                e->row->matches = now;
+                membership_changed = TRUE;
+              }
+          }
+
+      /* 2. changed rows: in place when they keep their place, else merged in */
+      g_array_set_size (self->incoming, 0);
       for (guint i = 0; i < self->pending->len; i++)
         {
           NetlensConnectionRow *row = g_ptr_array_index (self->pending, i);
-          if (!row->removed)
-            g_ptr_array_add (incoming, row);
+          guint32 id = row->conn->id;
+          gssize idx = -1;
+          guint64 key, key2;
+          gboolean matches;
+          Entry entry;
+
+          if (row->in_sorted)
+            {
+              idx = find_entry (self, row);
+              g_assert (idx >= 0);
+            }
+          if (row->removed)
+            {
+              if (idx >= 0)
+                {
+                  entries[idx].flags |= ENTRY_DEAD;
+                  n_dead++;
+                  row->in_sorted = FALSE;
+                  membership_changed = TRUE;
+                }
+              continue;
+            }
+
+          matches = row_passes (self, row);
+          row->matches = matches;
+          row_compute_key (self, row, scratch, &key, &key2);
+          if (idx >= 0)
+            {
+              Entry *e = &entries[idx];
+              gboolean stays =
+                (idx == 0 ||
+                 compare_keys (entries[idx - 1].key, entries[idx - 1].key2, entries[idx - 1].id,
+                               key, key2, id) < 0) &&
+                ((guint) idx + 1 == len ||
+                 compare_keys (key, key2, id,
+                               entries[idx + 1].key, entries[idx + 1].key2, entries[idx + 1].id) < 0);
+
+              if (stays)
+                {
+                  e->key = row->key = key;
+                  e->key2 = row->key2 = key2;
+                  if (((e->flags & ENTRY_MATCHES) != 0) != matches)
+                    {
+                      e->flags ^= ENTRY_MATCHES;
+                      membership_changed = TRUE;
+                    }
+                  continue;
+                }
+              e->flags |= ENTRY_DEAD;
+              n_dead++;
+            }
+          row->key = key;
+          row->key2 = key2;
+          row->in_sorted = TRUE;
+          entry.key = key;
+          entry.key2 = key2;
+          entry.id = id;
+          entry.flags = matches ? ENTRY_MATCHES : 0;
+          entry.row = row;
+          g_array_append_val (self->incoming, entry);
+          membership_changed = TRUE;
         }
-      g_ptr_array_sort_with_data (incoming, compare_rows, self);
 
-      merged = g_ptr_array_sized_new (self->sorted->len + incoming->len);
-      {
-        guint a = 0, b = 0;
-        NetlensConnectionRow **pa = (NetlensConnectionRow **) self->sorted->pdata;
-        NetlensConnectionRow **pb = (NetlensConnectionRow **) incoming->pdata;
-
-        while (a < self->sorted->len && b < incoming->len)
-          {
-            if (compare_rows (&pa[a], &pb[b], self) <= 0)
-              g_ptr_array_add (merged, pa[a++]);
-            else
-              g_ptr_array_add (merged, pb[b++]);
-          }
-        while (a < self->sorted->len)
-          g_ptr_array_add (merged, pa[a++]);
-        while (b < incoming->len)
-          g_ptr_array_add (merged, pb[b++]);
-      }
-      g_ptr_array_unref (self->sorted);
-      self->sorted = merged;
+      /* 3. one sequential merge for every row that moved, came or went */
+      if (self->incoming->len > 0 || n_dead > 0)
+        merge_incoming (self);
     }
 
-  /* 3. the rows shown */
-  old_visible = self->visible;
-  self->visible = g_ptr_array_sized_new (old_visible->len + 16);
-  for (guint i = 0; i < self->sorted->len; i++)
-    {
-      NetlensConnectionRow *row = g_ptr_array_index (self->sorted, i);
-
-      if (row->matches)
-        {
-          row->position = self->visible->len;
-          g_ptr_array_add (self->visible, row);
-        }
-      else
-        row->position = G_MAXUINT;
-    }
-
-  /* 4. forget removed rows, but only after the list widgets were told */
   for (guint i = 0; i < self->pending->len; i++)
-    {
-      NetlensConnectionRow *row = g_ptr_array_index (self->pending, i);
-      row->pending = FALSE;
-      if (row->removed)
-        row->position = G_MAXUINT;
-    }
+    ((NetlensConnectionRow *) g_ptr_array_index (self->pending, i))->pending = FALSE;
   self->filter_dirty = FALSE;
   self->sort_dirty = FALSE;
   self->had_changes = FALSE;
 
-  emit_diff (self, old_visible);
+  /* 4. the rows shown, and one items-changed for the span that differs */
+  if (membership_changed)
+    {
+      const Entry *entries = (const Entry *) (gpointer) self->sorted->data;
+      GPtrArray *old_visible = self->visible;
 
+      self->visible = self->spare_visible;
+      g_ptr_array_set_size (self->visible, 0);
+      for (guint i = 0; i < self->sorted->len; i++)
+        if (entries[i].flags & ENTRY_MATCHES)
+          g_ptr_array_add (self->visible, entries[i].row);
+      self->spare_visible = old_visible;
+      emit_diff (self, old_visible);
+      g_ptr_array_set_size (self->spare_visible, 0);
+    }
+
+  /* 5. forget removed rows, only now that the list widgets were told */
   for (guint i = 0; i < self->pending->len; i++)
     {
       NetlensConnectionRow *row = g_ptr_array_index (self->pending, i);
@@ -651,6 +847,7 @@ netlens_connection_model_commit (NetlensConnectionModel *self)
         }
     }
   g_ptr_array_set_size (self->pending, 0);
+  dispose_garbage (self);
 
   if (n_before != self->sorted->len || n_removed > 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_TOTAL]);
@@ -767,7 +964,13 @@ netlens_connection_model_get_position (NetlensConnectionModel *self,
   g_return_val_if_fail (NETLENS_IS_CONNECTION_MODEL (self), G_MAXUINT);
 
   row = g_hash_table_lookup (self->rows, GUINT_TO_POINTER (id));
-  return row != NULL ? row->position : G_MAXUINT;
+  if (row == NULL || !row->in_sorted)
+    return G_MAXUINT;
+  /* rare (selection restore, tests): a scan keeps the hot path free of index upkeep */
+  for (guint i = 0; i < self->visible->len; i++)
+    if (g_ptr_array_index (self->visible, i) == row)
+      return i;
+  return G_MAXUINT;
 }
 
 void

@@ -24,15 +24,18 @@ struct _NetlensConnectionRow
   guint64            sample_tx;
   guint64            serial;        /* commit serial of the last change */
   guint64            touched;       /* commit serial of the last update call */
-  guint              position;      /* in the visible list, or G_MAXUINT */
+  guint64            key;           /* sort key of its entry in the model's sorted list */
+  guint64            key2;
+  guint              sorted_pos;    /* hint: index of its entry, checked before use */
   guint              pending : 1;   /* changed since the last commit */
   guint              matches : 1;   /* passes the filter */
   guint              removed : 1;
+  guint              in_sorted : 1; /* has an entry in the sorted list */
 };
 
 NetlensConnectionRow *_netlens_connection_row_new          (NetlensConnection    *conn);
-/* Takes ownership of CONN. */
-void                  _netlens_connection_row_set_snapshot (NetlensConnectionRow *self,
+/* Takes ownership of CONN; returns the previous snapshot (to be freed by the caller). */
+NetlensConnection    *_netlens_connection_row_set_snapshot (NetlensConnectionRow *self,
                                                             NetlensConnection    *conn);
 
 G_END_DECLS

@@ -35,7 +35,6 @@ netlens_connection_row_class_init (NetlensConnectionRowClass *klass)
 static void
 netlens_connection_row_init (NetlensConnectionRow *self)
 {
-  self->position = G_MAXUINT;
 }
 
 NetlensConnectionRow *
@@ -47,16 +46,18 @@ _netlens_connection_row_new (NetlensConnection *conn)
   return self;
 }
 
-void
+NetlensConnection *
 _netlens_connection_row_set_snapshot (NetlensConnectionRow *self,
                                       NetlensConnection    *conn)
 {
+  NetlensConnection *old = self->conn;
+
   g_assert (conn != NULL);
 
-  if (conn == self->conn)
-    return;
-  g_clear_pointer (&self->conn, netlens_connection_free);
+  if (conn == old)
+    return NULL;
   self->conn = conn;
+  return old;
 }
 
 const NetlensConnection *
@@ -92,11 +93,4 @@ netlens_connection_row_get_serial (NetlensConnectionRow *self)
 {
   g_return_val_if_fail (NETLENS_IS_CONNECTION_ROW (self), 0);
   return self->serial;
-}
-
-guint
-netlens_connection_row_get_position (NetlensConnectionRow *self)
-{
-  g_return_val_if_fail (NETLENS_IS_CONNECTION_ROW (self), G_MAXUINT);
-  return self->position;
 }

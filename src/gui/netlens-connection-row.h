@@ -25,7 +25,5 @@ double                   netlens_connection_row_get_rx_rate    (NetlensConnectio
 double                   netlens_connection_row_get_tx_rate    (NetlensConnectionRow *self);
 /* The model's commit serial of the row's last change. */
 guint64                  netlens_connection_row_get_serial     (NetlensConnectionRow *self);
-/* Position in the model, GTK_INVALID_LIST_POSITION (G_MAXUINT) when filtered out. */
-guint                    netlens_connection_row_get_position   (NetlensConnectionRow *self);
 
 G_END_DECLS

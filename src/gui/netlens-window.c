@@ -32,6 +32,16 @@
 
 typedef struct _ReadJob ReadJob;
 
+/* What a cell remembers, so that a tick only re-renders what changed. */
+typedef struct
+{
+  NetlensColumn          column;
+  GtkListItem           *item;
+  NetlensConnectionRow  *row;      /* rendered row (not a reference) */
+  guint64                serial;   /* its serial when rendered */
+  gboolean               dim;
+} CellData;
+
 struct _ReadJob
 {
   NetlensPipeline *pipeline;
@@ -85,7 +95,7 @@ struct _NetlensWindow
   NetlensConnectionModel *model;
   GtkSingleSelection   *selection;
   GtkColumnViewColumn  *columns[NETLENS_N_COLUMNS];
-  GHashTable           *bound_cells;     /* cell widget -> GtkListItem */
+  GHashTable           *bound_cells;     /* cell widget -> CellData */
   GtkWidget            *context_menu;
   GtkStringList        *interfaces;
   GString              *scratch;
@@ -126,6 +136,7 @@ struct _NetlensWindow
 G_DEFINE_FINAL_TYPE (NetlensWindow, netlens_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void refresh_view (NetlensWindow *self);
+static void refresh_cells (NetlensWindow *self, gboolean force);
 static void stop_source (NetlensWindow *self);
 static void restart_tick (NetlensWindow *self);
 
@@ -200,11 +211,13 @@ on_settings_changed_cb (GSettings     *settings,
     {
       g_autofree char *units = g_settings_get_string (settings, key);
       self->bits = g_str_equal (units, "bits");
+      refresh_cells (self, TRUE);
       refresh_view (self);
     }
   else if (g_str_has_prefix (key, "timeouts-"))
     {
       load_timeouts (self);
+      refresh_cells (self, TRUE);
       refresh_view (self);
     }
 }
@@ -238,12 +251,12 @@ cell_get_inscription (GtkWidget *cell)
 static void
 refresh_cell (NetlensWindow *self,
               GtkWidget     *cell,
-              GtkListItem   *item)
+              CellData      *data,
+              gboolean       force)
 {
-  NetlensColumn column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (cell), "netlens-column"));
-  NetlensConnectionRow *row = gtk_list_item_get_item (item);
+  NetlensConnectionRow *row = gtk_list_item_get_item (data->item);
   const NetlensConnection *conn;
-  GtkInscription *inscription = cell_get_inscription (cell);
+  GtkInscription *inscription;
   NetlensFormatContext ctx;
   gboolean dim;
   gint64 left = 0;
@@ -251,17 +264,29 @@ refresh_cell (NetlensWindow *self,
   if (row == NULL)
     return;
   conn = netlens_connection_row_get_connection (row);
+  dim = near_timeout (self, conn, &left);
+
+  /* only the age, the rates and the timeout move with the clock alone */
+  if (!force && row == data->row && netlens_connection_row_get_serial (row) == data->serial &&
+      dim == data->dim && !dim &&
+      data->column != NETLENS_COLUMN_AGE && data->column != NETLENS_COLUMN_RX_RATE &&
+      data->column != NETLENS_COLUMN_TX_RATE)
+    return;
+  data->row = row;
+  data->serial = netlens_connection_row_get_serial (row);
+
+  inscription = cell_get_inscription (cell);
   ctx.now_us = netlens_connection_model_get_now (self->model);
   ctx.rx_rate = netlens_connection_row_get_rx_rate (row);
   ctx.tx_rate = netlens_connection_row_get_tx_rate (row);
   ctx.bits = self->bits;
 
   g_string_truncate (self->scratch, 0);
-  netlens_format_cell (column, conn, &ctx, self->scratch);
+  netlens_format_cell (data->column, conn, &ctx, self->scratch);
   if (g_strcmp0 (gtk_inscription_get_text (inscription), self->scratch->str) != 0)
     gtk_inscription_set_text (inscription, self->scratch->str);
 
-  if (column == NETLENS_COLUMN_PROCESS)
+  if (data->column == NETLENS_COLUMN_PROCESS)
     {
       GtkImage *image = GTK_IMAGE (gtk_widget_get_first_child (cell));
       GIcon *icon = NULL;
@@ -276,9 +301,9 @@ refresh_cell (NetlensWindow *self,
         gtk_image_clear (image);
     }
 
-  dim = near_timeout (self, conn, &left);
-  if (dim != gtk_widget_has_css_class (cell, "netlens-dim"))
+  if (dim != data->dim)
     {
+      data->dim = dim;
       if (dim)
         gtk_widget_add_css_class (cell, "netlens-dim");
       else
@@ -320,7 +345,13 @@ on_cell_setup_cb (GtkSignalListItemFactory *factory,
       gtk_box_append (GTK_BOX (cell), gtk_image_new ());
       gtk_box_append (GTK_BOX (cell), inscription);
     }
-  g_object_set_data (G_OBJECT (cell), "netlens-column", GINT_TO_POINTER (column));
+  {
+    CellData *data = g_new0 (CellData, 1);
+
+    data->column = column;
+    data->item = item;
+    g_object_set_data_full (G_OBJECT (cell), "netlens-cell", data, g_free);
+  }
   g_object_set_data (G_OBJECT (cell), "netlens-list-item", item);
   gtk_list_item_set_child (item, cell);
 }
@@ -331,9 +362,10 @@ on_cell_bind_cb (GtkSignalListItemFactory *factory,
                  NetlensWindow            *self)
 {
   GtkWidget *cell = gtk_list_item_get_child (item);
+  CellData *data = g_object_get_data (G_OBJECT (cell), "netlens-cell");
 
-  g_hash_table_add (self->bound_cells, cell);
-  refresh_cell (self, cell, item);
+  g_hash_table_insert (self->bound_cells, cell, data);
+  refresh_cell (self, cell, data, TRUE);
 }
 
 static void
@@ -501,17 +533,22 @@ update_status (NetlensWindow *self)
 }
 
 static void
-refresh_view (NetlensWindow *self)
+refresh_cells (NetlensWindow *self,
+               gboolean       force)
 {
   GHashTableIter iter;
   gpointer key, value;
 
+  /* GTK 4.8 keeps up to 200 rows realised: the cells of unchanged rows are skipped */
   g_hash_table_iter_init (&iter, self->bound_cells);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      GtkWidget *cell = key;
-      refresh_cell (self, cell, g_object_get_data (G_OBJECT (cell), "netlens-list-item"));
-    }
+    refresh_cell (self, key, value, force);
+}
+
+static void
+refresh_view (NetlensWindow *self)
+{
+  refresh_cells (self, FALSE);
   refresh_detail (self);
   update_status (self);
 }
