@@ -1077,10 +1077,11 @@ delete_oldest (sqlite3  *db,
                  "DELETE FROM connection_minutes WHERE conn IN (SELECT id FROM temp.doomed);"
                  "DELETE FROM connections WHERE id IN (SELECT id FROM temp.doomed);"
                  "DELETE FROM temp.doomed;"
-                 /* program buckets older than every remaining row */
+                 /* program buckets older than every remaining row (by the last_seen
+                  * index: a row's traffic is spread over at most a day before it) */
                  "DELETE FROM program_minutes WHERE minute < "
-                 "  coalesce ((SELECT min (first_seen) FROM connections), 9223372036854775807)"
-                 "  - 60000000;"
+                 "  coalesce ((SELECT min (last_seen) FROM connections), 9223372036854775807)"
+                 "  - 86400000000 - 60000000;"
                  "COMMIT", error))
     {
       exec_sql (db, "ROLLBACK", NULL);
