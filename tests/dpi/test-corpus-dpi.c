@@ -52,7 +52,8 @@ endpoint (JsonObject *ep)
   if (json_object_get_null_member (ep, "port"))
     return g_strdup (addr);
   if (strchr (addr, ':') != NULL)
-    return g_strdup_printf ("[%s]:%" G_GINT64_FORMAT, addr, json_object_get_int_member (ep, "port"));
+    return g_strdup_printf ("[%s]:%" G_GINT64_FORMAT, addr,
+                            json_object_get_int_member (ep, "port"));
   return g_strdup_printf ("%s:%" G_GINT64_FORMAT, addr, json_object_get_int_member (ep, "port"));
 }
 
@@ -291,7 +292,8 @@ check_no_extra_name (Tally *tally, const char *capture, const char *conv, JsonOb
       JsonObject *b = object_member (got, blocks[i]);
       JsonNode *sni = member (b, "sni");
 
-      if (sni != NULL && JSON_NODE_HOLDS_ARRAY (sni) && json_array_get_length (json_node_get_array (sni)) > 0)
+      if (sni != NULL && JSON_NODE_HOLDS_ARRAY (sni)
+          && json_array_get_length (json_node_get_array (sni)) > 0)
         {
           g_autofree char *name = g_strdup_printf ("%s.sni (oracle: no %s)", blocks[i], blocks[i]);
           g_autoptr(JsonNode) none = empty_array ();
@@ -341,7 +343,8 @@ check_capture (Tally *tally, const char *dir, const char *capture)
           compare_fields (tally, capture, key, "tls", w, object_member (g, "tls"), f);
         }
       if (member (c, "dns") != NULL && JSON_NODE_HOLDS_ARRAY (member (c, "dns")))
-        compare_dns (tally, capture, key, json_object_get_array_member (c, "dns"), member (g, "dns"));
+        compare_dns (tally, capture, key, json_object_get_array_member (c, "dns"),
+                     member (g, "dns"));
       if ((w = object_member (c, "ssh")) != NULL)
         {
           static const char *const f[] = { "client_version", "server_version", "client_kexinit",
@@ -372,8 +375,10 @@ check_capture (Tally *tally, const char *dir, const char *capture)
           g_autoptr(JsonNode) close = json_node_new (JSON_NODE_VALUE);
 
           compare_fields (tally, capture, key, "quic", w, gq, f);
-          json_node_set_boolean (close, gq != NULL && json_object_get_boolean_member (gq, "connection_close"));
-          compare (tally, capture, key, "quic.connection_close", member (w, "connection_close"), close);
+          json_node_set_boolean (close, gq != NULL
+                                        && json_object_get_boolean_member (gq, "connection_close"));
+          compare (tally, capture, key, "quic.connection_close", member (w, "connection_close"),
+                   close);
         }
       if (object_member (c, "tls") == NULL && object_member (c, "quic") == NULL)
         check_no_extra_name (tally, capture, key, g);
@@ -445,8 +450,8 @@ test_corpus_names (void)
       convs = json_object_get_array_member (json_node_get_object (export), "connections");
       for (guint j = 0; j < json_array_get_length (convs); j++)
         {
-          JsonObject *names = json_object_get_object_member (json_array_get_object_element (convs, j),
-                                                             "names");
+          JsonObject *conn = json_array_get_object_element (convs, j);
+          JsonObject *names = json_object_get_object_member (conn, "names");
 
           if (!json_object_get_null_member (names, "sni")
               && g_strcmp0 (json_object_get_string_member (names, "sni"), named[i].name) == 0)

@@ -298,9 +298,11 @@ test_icmp_arp (void)
   o = json_object_get_object_member (json_node_get_object (node), "icmp");
   g_assert_cmpint (json_object_get_int_member (o, "echo_requests"), ==, 1);
   g_assert_cmpint (json_object_get_int_member (o, "echo_replies"), ==, 1);
-  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (o, "types"), "3"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (o, "types"), "3"),
+                   ==, 1);
   g_assert_cmpint (json_object_get_int_member (o, "last_code"), ==, 1);
-  g_assert_cmpint (json_array_get_int_element (json_object_get_array_member (o, "echo_ids"), 0), ==, 77);
+  g_assert_cmpint (json_array_get_int_element (json_object_get_array_member (o, "echo_ids"), 0),
+                   ==, 77);
 
   memset (&pkt, 0, sizeof pkt);
   pkt.proto = NETLENS_PROTO_ARP;

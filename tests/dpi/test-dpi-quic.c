@@ -144,7 +144,8 @@ test_keys_v1 (void)
   NetlensQuicKeys c, s;
 
   /* RFC 9001 Appendix A.1 */
-  g_assert_true (_netlens_quic_derive_initial_keys (NETLENS_QUIC_V1, dcid->data, dcid->len, &c, &s));
+  g_assert_true (_netlens_quic_derive_initial_keys (NETLENS_QUIC_V1, dcid->data, dcid->len,
+                                                    &c, &s));
   assert_hex (c.secret, 32, "c00cf151ca5be075ed0ebfb5c80323c42d6b7db67881289af4008f1f6c357aea");
   assert_hex (c.key, 16, "1f369613dd76d5467730efcbe3b1a22d");
   assert_hex (c.iv, 12, "fa044b2f42a3fd3b46fb255c");
@@ -163,7 +164,8 @@ test_keys_v2 (void)
   NetlensQuicKeys c, s;
 
   /* RFC 9369 Appendix A.1 */
-  g_assert_true (_netlens_quic_derive_initial_keys (NETLENS_QUIC_V2, dcid->data, dcid->len, &c, &s));
+  g_assert_true (_netlens_quic_derive_initial_keys (NETLENS_QUIC_V2, dcid->data, dcid->len,
+                                                    &c, &s));
   assert_hex (c.secret, 32, "14ec9d6eb9fd7af83bf5a668bc17a7e283766aade7ecd0891f70f9ff7f4bf47b");
   assert_hex (c.key, 16, "8b1a0bc121284290a29e0971b5cd045d");
   assert_hex (c.iv, 12, "91f73e2351d8fa91660e909f");
@@ -250,7 +252,8 @@ check_flow (const char *client_hex, const char *server_hex)
   gboolean is_quic = FALSE, client_local = FALSE;
 
   g_assert_true (_netlens_quic_detect (c->data, c->len));
-  g_assert_true (_netlens_quic_datagram (state, info, TRUE, c->data, c->len, &is_quic, &client_local));
+  g_assert_true (_netlens_quic_datagram (state, info, TRUE, c->data, c->len, &is_quic,
+                                         &client_local));
   g_assert_true (is_quic);
   g_assert_true (client_local);
   g_assert_nonnull (info->tls);
@@ -288,11 +291,16 @@ test_flow_v2 (void)
 /* ---- hand-built packets ------------------------------------------------------------------- */
 
 static const guint8 test_dcid[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+static const guint8 other_cid[4] = { 9, 9, 9, 9 };
 
 /* Protects an Initial with the real Nettle primitives, the way a sender does (RFC 9001
  * section 5), so that the dissector is tested on packets it has never seen. */
 static GByteArray *
-protect_initial (guint32 version, gboolean server, guint64 pn, const guint8 *frames, gsize frames_len)
+protect_initial (guint32       version,
+                 gboolean      server,
+                 guint64       pn,
+                 const guint8 *frames,
+                 gsize         frames_len)
 {
   NetlensQuicKeys c, s, *k;
   GByteArray *pkt = g_byte_array_new ();
@@ -313,9 +321,9 @@ protect_initial (guint32 version, gboolean server, guint64 pn, const guint8 *fra
   put16 (pkt, version >> 16);
   put16 (pkt, version & 0xffff);
   put8 (pkt, server ? 4 : 8);
-  g_byte_array_append (pkt, server ? (const guint8 *) "\x09\x09\x09\x09" : test_dcid, server ? 4 : 8);
+  g_byte_array_append (pkt, server ? other_cid : test_dcid, server ? 4 : 8);
   put8 (pkt, server ? 8 : 4);
-  g_byte_array_append (pkt, server ? test_dcid : (const guint8 *) "\x09\x09\x09\x09", server ? 8 : 4);
+  g_byte_array_append (pkt, server ? test_dcid : other_cid, server ? 8 : 4);
   put8 (pkt, 0);  /* token length */
   put16 (pkt, 0x4000 | (2 + payload->len + 16));
   pn_offset = pkt->len;
@@ -391,7 +399,8 @@ test_crypto_across_initials (void)
                     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
     g_byte_array_append (datagram, hs, sizeof hs);
   }
-  _netlens_quic_datagram (state, info, TRUE, datagram->data, datagram->len, &is_quic, &client_local);
+  _netlens_quic_datagram (state, info, TRUE, datagram->data, datagram->len, &is_quic,
+                          &client_local);
   g_assert_true (is_quic);
   g_assert_cmpuint (info->handshake_packets, ==, 1);
   g_assert_true (info->tls == NULL || info->tls->client_hellos == 0);

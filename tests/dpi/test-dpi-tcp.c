@@ -140,7 +140,8 @@ test_tls_split (void)
   handshake (&f);
   /* Out of order: odd segments first, then even ones, each even one twice. */
   for (guint i = 1; i < n_segs; i += 2)
-    send_at (&f, TRUE, 1 + i * seg, rec->data + i * seg, MIN (seg, rec->len - i * seg), NETLENS_TCP_ACK);
+    send_at (&f, TRUE, 1 + i * seg, rec->data + i * seg, MIN (seg, rec->len - i * seg),
+             NETLENS_TCP_ACK);
   g_assert_null (netlens_dpi_get_sni (f.conn.dpi));
   for (guint i = 0; i < n_segs; i += 2)
     for (int k = 0; k < 2; k++)
@@ -345,8 +346,10 @@ static void
 test_dns_tcp (void)
 {
   /* query: id 0x1234, www.example.com A; response with one A answer (compressed name) */
-  g_autoptr(GByteArray) q = hex_bytes ("0021" "12340100000100000000000003777777076578616d706c6503636f6d0000010001");
-  g_autoptr(GByteArray) r = hex_bytes ("0031" "12348180000100010000000003777777076578616d706c6503636f6d0000010001"
+  g_autoptr(GByteArray) q = hex_bytes ("0021" "123401000001000000000000"
+                                       "03777777076578616d706c6503636f6d0000010001");
+  g_autoptr(GByteArray) r = hex_bytes ("0031" "123481800001000100000000"
+                                       "03777777076578616d706c6503636f6d0000010001"
                                        "c00c000100010000003c0004c0000201");
   Flow f;
 

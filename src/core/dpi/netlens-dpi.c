@@ -1594,7 +1594,8 @@ netlens_dpi_write_csv (const NetlensDpi *dpi,
 
   s = g_string_new (NULL);
   for (guint i = 0; quic && quic->versions && i < quic->versions->len; i++)
-    g_string_append_printf (s, "%s0x%08x", i ? ";" : "", g_array_index (quic->versions, guint32, i));
+    g_string_append_printf (s, "%s0x%08x", i ? ";" : "",
+                            g_array_index (quic->versions, guint32, i));
   g_ptr_array_add (cells, g_string_free (s, FALSE));
   g_ptr_array_add (cells, qtls ? join_list (qtls->sni) : g_strdup (""));
   g_ptr_array_add (cells, qtls ? join_list (qtls->alpn) : g_strdup (""));
@@ -1613,7 +1614,8 @@ netlens_dpi_write_csv (const NetlensDpi *dpi,
   g_ptr_array_add (cells, g_string_free (s, FALSE));
   s = g_string_new (NULL);
   for (guint i = 0; dpi && dpi->icmp && dpi->icmp->echo_ids && i < dpi->icmp->echo_ids->len; i++)
-    g_string_append_printf (s, "%s%u", i ? ";" : "", g_array_index (dpi->icmp->echo_ids, guint16, i));
+    g_string_append_printf (s, "%s%u", i ? ";" : "",
+                            g_array_index (dpi->icmp->echo_ids, guint16, i));
   g_ptr_array_add (cells, g_string_free (s, FALSE));
 
   g_ptr_array_add (cells, dpi && dpi->arp ? g_strdup_printf ("%u", dpi->arp->requests)
