@@ -6,7 +6,7 @@
  *
  * For each TCP/UDP conversation of the oracle that has an http, tls, dns, ssh or quic
  * block, the export's "dpi" of the same endpoints (generations merged) must give:
- * HTTP hosts and methods; TLS SNI and ALPN; every DNS (id, name, qtype) with its type
+ * HTTP hosts and methods (over TCP, and over UDP for SSDP: the oracle's http_over_udp); TLS SNI and ALPN; every DNS (id, name, qtype) with its type
  * name, query/response seen, rcode and A/AAAA answers; SSH client and server versions,
  * KEXINIT and NEWKEYS seen each way; QUIC versions, SNI, ALPN and CONNECTION_CLOSE.
  * Each compared field is one "DPI value"; a name Netlens reports where the oracle has
@@ -334,6 +334,12 @@ check_capture (Tally *tally, const char *dir, const char *capture)
 
       if ((w = object_member (c, "http")) != NULL && g_str_equal (proto, "tcp"))
         {
+          static const char *const f[] = { "hosts", "methods", NULL };
+          compare_fields (tally, capture, key, "http", w, object_member (g, "http"), f);
+        }
+      if ((w = object_member (c, "http_over_udp")) != NULL && g_str_equal (proto, "udp"))
+        {
+          /* SSDP: Netlens reads HTTP over UDP too, into the same "http" block */
           static const char *const f[] = { "hosts", "methods", NULL };
           compare_fields (tally, capture, key, "http", w, object_member (g, "http"), f);
         }

@@ -323,6 +323,27 @@ test_icmp_arp (void)
   netlens_dpi_free (arp.dpi);
 }
 
+static void
+test_ssdp (void)
+{
+  static const char notify[] = "NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n"
+                               "NT: upnp:rootdevice\r\n\r\n";
+  g_autoptr(GByteArray) msg = g_byte_array_new ();
+  NetlensConnection conn = { 0, };
+
+  g_byte_array_append (msg, (const guint8 *) notify, strlen (notify));
+  conn.key.proto = NETLENS_PROTO_UDP;
+  conn.key.lport = 45335;
+  conn.key.rport = 1900;
+  g_assert_true (send_udp (&conn, TRUE, msg, NULL));
+  send_udp (&conn, TRUE, msg, NULL);
+  g_assert_cmpint (conn.app, ==, NETLENS_APP_HTTP);
+  g_assert_cmpstr (netlens_dpi_get_http_host (conn.dpi), ==, "239.255.255.250:1900");
+  g_assert_cmpuint (conn.dpi->http->requests, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (conn.dpi->http->methods, 0), ==, "NOTIFY");
+  netlens_dpi_free (conn.dpi);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -335,5 +356,6 @@ main (int argc, char **argv)
   g_test_add_func ("/dpi/dns/udp-and-export", test_udp_and_export);
   g_test_add_func ("/dpi/export/null-and-escaping", test_json_null_and_escaping);
   g_test_add_func ("/dpi/control/icmp-arp", test_icmp_arp);
+  g_test_add_func ("/dpi/http/ssdp", test_ssdp);
   return g_test_run ();
 }

@@ -610,6 +610,34 @@ inspect_udp (NetlensConnection   *conn,
       return changed;
     }
 
+  /* HTTP over UDP (SSDP, its M-SEARCH and NOTIFY): one message per datagram. */
+  if ((conn->app == NETLENS_APP_HTTP
+       || (conn->app == NETLENS_APP_NONE && len >= 8
+           && (_netlens_http_is_request_start (data, len)
+               || _netlens_http_is_response_start (data, len))))
+      && (conn->dpi == NULL || conn->dpi->http == NULL
+          || conn->dpi->http->requests + conn->dpi->http->responses
+             < NETLENS_DPI_MAX_HTTP_REQUESTS))
+    {
+      gsize consumed;
+      guint64 body;
+      NetlensParseResult r;
+
+      dpi = ensure_dpi (conn);
+      if (dpi->http == NULL)
+        dpi->http = g_new0 (NetlensHttpInfo, 1);
+      if (_netlens_http_is_request_start (data, len))
+        r = _netlens_http_parse_request (dpi->http, data, len, &consumed, &body);
+      else
+        r = _netlens_http_parse_response (dpi->http, data, len, &consumed, &body);
+      if (r == NETLENS_PARSE_OK)
+        {
+          if (conn->app != NETLENS_APP_HTTP)
+            conn->app = dpi->app = NETLENS_APP_HTTP;
+          return TRUE;
+        }
+    }
+
   if (conn->app == NETLENS_APP_NONE)
     {
       dpi = ensure_dpi (conn);
