@@ -108,7 +108,9 @@ def read_frames(stream, until, timeout=5.0):
         if not data:
             break
         reader.feed(data)
+        now = time.time()
         for f in reader.frames():
+            f["_arrival"] = now
             frames.append(f)
             if until(f):
                 return frames
