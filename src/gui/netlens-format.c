@@ -24,17 +24,17 @@ static const struct
   gboolean    visible;
   int         width;
 } columns[NETLENS_N_COLUMNS] = {
-  [NETLENS_COLUMN_PROCESS]     = { "process",     N_("Process"),     FALSE, TRUE,  160 },
-  [NETLENS_COLUMN_PROTOCOL]    = { "protocol",    N_("Protocol"),    FALSE, TRUE,   70 },
-  [NETLENS_COLUMN_LOCAL]       = { "local",       N_("Local"),       FALSE, TRUE,  170 },
-  [NETLENS_COLUMN_REMOTE]      = { "remote",      N_("Remote"),      FALSE, TRUE,  230 },
+  [NETLENS_COLUMN_PROCESS]     = { "process",     N_("Process"),     FALSE, TRUE,  130 },
+  [NETLENS_COLUMN_PROTOCOL]    = { "protocol",    N_("Protocol"),    FALSE, TRUE,   64 },
+  [NETLENS_COLUMN_LOCAL]       = { "local",       N_("Local"),       FALSE, TRUE,  160 },
+  [NETLENS_COLUMN_REMOTE]      = { "remote",      N_("Remote"),      FALSE, TRUE,  220 },
   [NETLENS_COLUMN_SERVICE]     = { "service",     N_("Service"),     FALSE, TRUE,   70 },
-  [NETLENS_COLUMN_APPLICATION] = { "application", N_("Application"), FALSE, TRUE,  180 },
-  [NETLENS_COLUMN_STATE]       = { "state",       N_("State"),       FALSE, TRUE,  130 },
+  [NETLENS_COLUMN_APPLICATION] = { "application", N_("Application"), FALSE, TRUE,  170 },
+  [NETLENS_COLUMN_STATE]       = { "state",       N_("State"),       FALSE, TRUE,  150 },
   [NETLENS_COLUMN_RX_RATE]     = { "rx-rate",     N_("Rx Rate"),     TRUE,  TRUE,   80 },
   [NETLENS_COLUMN_TX_RATE]     = { "tx-rate",     N_("Tx Rate"),     TRUE,  TRUE,   80 },
   [NETLENS_COLUMN_BYTES]       = { "bytes",       N_("Bytes"),       TRUE,  TRUE,   80 },
-  [NETLENS_COLUMN_PACKETS]     = { "packets",     N_("Packets"),     TRUE,  TRUE,   70 },
+  [NETLENS_COLUMN_PACKETS]     = { "packets",     N_("Packets"),     TRUE,  TRUE,   64 },
   [NETLENS_COLUMN_AGE]         = { "age",         N_("Age"),         TRUE,  TRUE,   80 },
 };
 

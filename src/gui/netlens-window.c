@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
-#include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +21,8 @@
 #include "netlens-detail-pane.h"
 #include "netlens-export.h"
 #include "netlens-file-source.h"
+#include "netlens-interfaces.h"
+#include "netlens-live-source.h"
 #include "netlens-format.h"
 #include "netlens-pipeline.h"
 #include "netlens-query.h"
@@ -109,6 +110,7 @@ struct _NetlensWindow
   GAsyncQueue          *ended;           /* NetlensConnection *, from worker threads */
   GCancellable         *cancellable;
   ReadJob              *job;             /* the file being read (owned by its task) */
+  NetlensLiveSource    *live;            /* live capture into `pipeline` */
   char                 *source_path;
   char                 *source_interface;
   gboolean              file_mode;
@@ -665,6 +667,27 @@ hide_query_error (NetlensWindow *self)
   gtk_accessible_reset_state (GTK_ACCESSIBLE (self->search_entry), GTK_ACCESSIBLE_STATE_INVALID);
 }
 
+/* TEXT without the whitespace-separated term around [START, END), or NULL. */
+static char *
+without_term (const char *text,
+              int         start,
+              int         end)
+{
+  int len = (int) strlen (text);
+  GString *out;
+
+  if (start < 0 || start > len)
+    return NULL;
+  end = CLAMP (end, start, len);
+  while (start > 0 && !g_ascii_isspace (text[start - 1]))
+    start--;
+  while (end < len && !g_ascii_isspace (text[end]))
+    end++;
+  out = g_string_new_len (text, start);
+  g_string_append (out, text + end);
+  return g_string_free (out, FALSE);
+}
+
 void
 _netlens_window_apply_query (NetlensWindow *self,
                              const char    *text)
@@ -677,11 +700,17 @@ _netlens_window_apply_query (NetlensWindow *self,
 
   if (!netlens_query_parse_full (text, &query, &start, &end, &error))
     {
-      /* an invalid query never empties the table: the last valid filter stays */
+      g_autofree char *rest = without_term (text, start, end);
+
+      /* An invalid query never empties the table: the error is shown, and the rows
+       * are those of the query without the bad term when that parses (while one
+       * types "port:44x" that is the query before it), else of the last valid one. */
       show_query_error (self, text, start, end, error->message);
-      return;
+      if (rest == NULL || !netlens_query_parse_full (rest, &query, NULL, NULL, NULL))
+        return;
     }
-  hide_query_error (self);
+  else
+    hide_query_error (self);
 
   relation = netlens_query_relation (self->query, query);
   g_clear_pointer (&self->query, netlens_query_unref);
@@ -1282,8 +1311,17 @@ new_pipeline (NetlensWindow *self,
   return pipeline;
 }
 
-/* Lets go of the pipeline: at once, or, while a file is read into it, when the
- * reader thread is done with it. */
+static void
+on_released_live_finished_cb (NetlensLiveSource *live,
+                              GError            *error,
+                              gpointer           pipeline)
+{
+  netlens_pipeline_free (pipeline);
+  g_object_unref (live);
+}
+
+/* Lets go of the pipeline: at once, or, while a file is read into it or a live
+ * capture runs, when the reader thread is done with it. */
 static void
 release_pipeline (NetlensWindow *self)
 {
@@ -1297,6 +1335,21 @@ release_pipeline (NetlensWindow *self)
       self->job->owns_pipeline = TRUE;
       self->job = NULL;
       self->pipeline = NULL;
+    }
+  if (self->live != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->live, self);
+      if (netlens_live_source_get_state (self->live) == NETLENS_LIVE_STATE_STARTING ||
+          netlens_live_source_get_state (self->live) == NETLENS_LIVE_STATE_RUNNING ||
+          netlens_live_source_get_state (self->live) == NETLENS_LIVE_STATE_STOPPING)
+        {
+          /* its reader thread feeds the pipeline until "finished": free it then */
+          g_signal_connect (g_object_ref (self->live), "finished",
+                            G_CALLBACK (on_released_live_finished_cb), self->pipeline);
+          netlens_live_source_stop (self->live);
+          self->pipeline = NULL;
+        }
+      g_clear_object (&self->live);
     }
   g_clear_pointer (&self->pipeline, netlens_pipeline_free);
   if (self->ended != NULL)
@@ -1464,7 +1517,9 @@ netlens_window_open_file (NetlensWindow *self,
 static void
 update_capture_button (NetlensWindow *self)
 {
-  gboolean live = self->pipeline != NULL && !self->file_mode;
+  gboolean live = self->live != NULL &&
+                  (netlens_live_source_get_state (self->live) == NETLENS_LIVE_STATE_STARTING ||
+                   netlens_live_source_get_state (self->live) == NETLENS_LIVE_STATE_RUNNING);
 
   gtk_button_set_icon_name (self->capture_button,
                             live ? "media-playback-stop-symbolic" : "media-record-symbolic");
@@ -1485,10 +1540,46 @@ chosen_interface (NetlensWindow *self)
   return gtk_string_list_get_string (self->interfaces, pos);
 }
 
+static void update_capture_button (NetlensWindow *self);
+
+static void
+on_live_started_cb (NetlensLiveSource *live,
+                    NetlensWindow     *self)
+{
+  const char *note = netlens_live_source_get_attribution_note (live);
+
+  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+  if (note != NULL)
+    show_error (self, _("Processes are attributed in a reduced mode"), note, RETRY_NONE);
+  update_capture_button (self);
+}
+
+static void
+on_live_finished_cb (NetlensLiveSource *live,
+                     GError            *error,
+                     NetlensWindow     *self)
+{
+  if (error != NULL)
+    {
+      const char *title = _("Capture stopped");
+
+      if (g_error_matches (error, NETLENS_LIVE_ERROR, NETLENS_LIVE_ERROR_NOT_AUTHORIZED) ||
+          g_error_matches (error, NETLENS_LIVE_ERROR, NETLENS_LIVE_ERROR_DISMISSED) ||
+          g_error_matches (error, NETLENS_LIVE_ERROR, NETLENS_LIVE_ERROR_NO_AGENT))
+        title = _("Capturing was not authorised");
+      else if (g_error_matches (error, NETLENS_LIVE_ERROR, NETLENS_LIVE_ERROR_HELPER_DIED))
+        title = _("The capture helper stopped unexpectedly");
+      show_error (self, title, error->message, RETRY_CAPTURE);
+    }
+  update_capture_button (self);
+  update_status (self);
+}
+
 static void
 start_capture (NetlensWindow *self)
 {
   const char *name = chosen_interface (self);
+  g_autoptr(GError) error = NULL;
 
   if (name == NULL)
     {
@@ -1497,12 +1588,29 @@ start_capture (NetlensWindow *self)
       return;
     }
   g_settings_set_string (self->settings, "last-interface", name);
-  /* Live capture runs through the privileged helper (netlens-capture), which this
-   * build does not start yet. */
-  show_error (self, _("Live capture is not available"),
-              _("This build cannot start the capture helper yet. Open a capture file with Ctrl+O."),
-              RETRY_CAPTURE);
+
+  stop_source (self);
+  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+  self->file_mode = FALSE;
+  self->source_interface = g_strdup (name);
+  self->started_us = g_get_real_time ();
+  self->pipeline = new_pipeline (self, TRUE);
+  netlens_pipeline_request_changes (self->pipeline);
+  self->live = netlens_live_source_new (self->pipeline);
+  netlens_live_source_set_interface (self->live, name);
+  g_signal_connect (self->live, "started", G_CALLBACK (on_live_started_cb), self);
+  g_signal_connect (self->live, "finished", G_CALLBACK (on_live_finished_cb), self);
+  adw_window_title_set_subtitle (self->window_title, name);
+
+  /* polkit asks for a password through the helper's pkexec: nothing is listed as
+   * root, only the capture itself runs privileged */
+  if (!netlens_live_source_start (self->live, &error))
+    {
+      show_error (self, _("Could not start capturing"), error->message, RETRY_CAPTURE);
+      g_clear_object (&self->live);
+    }
   update_capture_button (self);
+  update_status (self);
 }
 
 static void
@@ -1512,11 +1620,13 @@ toggle_capture_action (GtkWidget  *widget,
 {
   NetlensWindow *self = NETLENS_WINDOW (widget);
 
-  if (self->pipeline != NULL && !self->file_mode)
+  if (self->live != NULL &&
+      (netlens_live_source_get_state (self->live) == NETLENS_LIVE_STATE_STARTING ||
+       netlens_live_source_get_state (self->live) == NETLENS_LIVE_STATE_RUNNING))
     {
-      stop_source (self);
+      /* the rows stay; the helper stops when its stdin closes */
+      netlens_live_source_stop (self->live);
       update_capture_button (self);
-      update_status (self);
       return;
     }
   start_capture (self);
@@ -1561,31 +1671,26 @@ netlens_window_capture_on (NetlensWindow *self,
 static void
 load_interfaces (NetlensWindow *self)
 {
-  char errbuf[PCAP_ERRBUF_SIZE] = "";
-  pcap_if_t *devs = NULL;
   g_autofree char *last = g_settings_get_string (self->settings, "last-interface");
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
   guint selected = 0;
-  guint n = 0;
 
   self->interfaces = gtk_string_list_new (NULL);
-  /* pcap_findalldevs works without privileges (measured): listing never prompts */
-  if (pcap_findalldevs (&devs, errbuf) == 0)
+  /* pcap_findalldevs in this unprivileged process: listing never asks for a password */
+  list = netlens_interfaces_list (&error);
+  if (list == NULL)
+    g_debug ("interfaces: %s", error ? error->message : "none");
+  for (guint i = 0; list != NULL && i < list->len; i++)
     {
-      for (pcap_if_t *d = devs; d != NULL; d = d->next)
-        {
-          if (d->name == NULL)
-            continue;
-          if (g_strcmp0 (d->name, last) == 0)
-            selected = n;
-          gtk_string_list_append (self->interfaces, d->name);
-          n++;
-        }
-      pcap_freealldevs (devs);
+      NetlensInterface *iface = g_ptr_array_index (list, i);
+
+      if (g_strcmp0 (iface->name, last) == 0)
+        selected = i;
+      gtk_string_list_append (self->interfaces, iface->name);
     }
-  else
-    g_debug ("pcap_findalldevs: %s", errbuf);
   gtk_drop_down_set_model (self->interface_dropdown, G_LIST_MODEL (self->interfaces));
-  if (n > 0)
+  if (list != NULL && list->len > 0)
     gtk_drop_down_set_selected (self->interface_dropdown, selected);
 }
 
