@@ -684,6 +684,17 @@ test_lookup_by_time (void)
                    "process two pid 2");
   g_assert_cmpstr (netlens_pcapng_annotations_lookup (&a->key, 1000, annotations), ==,
                    "process two pid 2");
+  /* a refresh with a new comment (the SNI learned later): a save holding the old one can
+   * still read it (ASan would see a use after free) */
+  {
+    const char *held = netlens_pcapng_annotations_lookup (&a->key, 150, annotations);
+    g_free (a->process->name);
+    a->process->name = g_strdup ("renamed");
+    netlens_pcapng_annotations_add (annotations, a);
+    g_assert_cmpstr (held, ==, "process one pid 1");
+    g_assert_cmpstr (netlens_pcapng_annotations_lookup (&a->key, 150, annotations), ==,
+                     "process renamed pid 1");
+  }
   netlens_flow_key_reverse (&a->key, &reversed);
   g_assert_null (netlens_pcapng_annotations_lookup (&reversed, 150, annotations));
   g_assert_cmpuint (netlens_pcapng_annotations_size (annotations), ==, 1);

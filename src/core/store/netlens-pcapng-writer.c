@@ -1050,6 +1050,7 @@ struct _NetlensPcapngAnnotations
 {
   GMutex      lock;
   GHashTable *by_key;   /* NetlensFlowKey * -> GArray of Annotation */
+  GPtrArray  *retired;  /* replaced comments: a save running beside add() may still hold one */
 };
 
 static guint
@@ -1080,6 +1081,7 @@ netlens_pcapng_annotations_new (void)
   g_mutex_init (&annotations->lock);
   annotations->by_key = g_hash_table_new_full (flow_key_hash, flow_key_equal, g_free,
                                                (GDestroyNotify) g_array_unref);
+  annotations->retired = g_ptr_array_new_with_free_func (g_free);
   return annotations;
 }
 
@@ -1089,6 +1091,7 @@ netlens_pcapng_annotations_free (NetlensPcapngAnnotations *annotations)
   if (annotations == NULL)
     return;
   g_hash_table_unref (annotations->by_key);
+  g_ptr_array_unref (annotations->retired);
   g_mutex_clear (&annotations->lock);
   g_free (annotations);
 }
@@ -1134,8 +1137,11 @@ netlens_pcapng_annotations_add (NetlensPcapngAnnotations *annotations,
       if (a->first_seen == conn->first_seen)
         {
           a->last_seen = MAX (a->last_seen, conn->last_seen);
-          g_free (a->comment);
-          a->comment = g_steal_pointer (&comment);
+          if (strcmp (a->comment, comment) != 0)
+            {
+              g_ptr_array_add (annotations->retired, a->comment);
+              a->comment = g_steal_pointer (&comment);
+            }
           g_mutex_unlock (&annotations->lock);
           return;
         }
@@ -1177,7 +1183,8 @@ netlens_pcapng_annotations_lookup (const NetlensFlowKey *key,
         }
     }
   g_mutex_unlock (&annotations->lock);
-  /* comments are only freed with the map or replaced by add(): stable during a save */
+  /* a comment is freed only with the map (add() retires the ones it replaces), so it stays
+   * valid for a save that runs while rows keep coming */
   return best;
 }
 

@@ -145,14 +145,16 @@ typedef struct _NetlensPcapngAnnotations NetlensPcapngAnnotations;
 NetlensPcapngAnnotations *netlens_pcapng_annotations_new  (void);
 void                      netlens_pcapng_annotations_free (NetlensPcapngAnnotations *annotations);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetlensPcapngAnnotations, netlens_pcapng_annotations_free)
-/* Adds or refreshes (same key and first_seen) the comment of CONN.  Thread-safe. */
+/* Adds or refreshes (same key and first_seen) the comment of CONN.  Thread-safe, also
+ * while netlens_pcapng_annotate() reads the map on another thread. */
 void        netlens_pcapng_annotations_add    (NetlensPcapngAnnotations *annotations,
                                                const NetlensConnection  *conn);
 guint       netlens_pcapng_annotations_size   (NetlensPcapngAnnotations *annotations);
 
 /* Looks a packet's flow up.  KEY is the packet's key with local = its source
  * (netlens_flow_key_from_packet); the annotate helper also tries the reversed key.
- * Returns a comment that stays valid during the netlens_pcapng_annotate() call, or NULL. */
+ * Returns a comment that stays valid during the netlens_pcapng_annotate() call, or NULL.
+ * Called from the thread that runs netlens_pcapng_annotate(). */
 typedef const char *(*NetlensPcapngLookupFunc) (const NetlensFlowKey *key,
                                                 gint64                ts_us,
                                                 gpointer              user_data);
