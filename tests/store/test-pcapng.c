@@ -698,6 +698,15 @@ test_lookup_by_time (void)
   netlens_flow_key_reverse (&a->key, &reversed);
   g_assert_null (netlens_pcapng_annotations_lookup (&reversed, 150, annotations));
   g_assert_cmpuint (netlens_pcapng_annotations_size (annotations), ==, 1);
+
+  /* pruning follows the spool: the first generation goes, then the key */
+  netlens_pcapng_annotations_prune (annotations, 260);
+  g_assert_cmpstr (netlens_pcapng_annotations_lookup (&a->key, 150, annotations), ==,
+                   "process two pid 2");
+  g_assert_cmpuint (netlens_pcapng_annotations_size (annotations), ==, 1);
+  netlens_pcapng_annotations_prune (annotations, 401);
+  g_assert_null (netlens_pcapng_annotations_lookup (&a->key, 350, annotations));
+  g_assert_cmpuint (netlens_pcapng_annotations_size (annotations), ==, 0);
   netlens_connection_free (a);
   netlens_connection_free (b);
 }

@@ -1108,6 +1108,32 @@ netlens_pcapng_annotations_size (NetlensPcapngAnnotations *annotations)
   return n;
 }
 
+static gboolean
+prune_list (gpointer key,
+            gpointer value,
+            gpointer data)
+{
+  GArray *list = value;
+  gint64 before = *(gint64 *) data;
+
+  for (guint i = list->len; i-- > 0;)
+    if (g_array_index (list, Annotation, i).last_seen < before)
+      g_array_remove_index_fast (list, i);
+  return list->len == 0;
+}
+
+void
+netlens_pcapng_annotations_prune (NetlensPcapngAnnotations *annotations,
+                                  gint64                    before_us)
+{
+  g_return_if_fail (annotations != NULL);
+
+  g_mutex_lock (&annotations->lock);
+  g_hash_table_foreach_remove (annotations->by_key, prune_list, &before_us);
+  g_ptr_array_set_size (annotations->retired, 0);
+  g_mutex_unlock (&annotations->lock);
+}
+
 void
 netlens_pcapng_annotations_add (NetlensPcapngAnnotations *annotations,
                                 const NetlensConnection  *conn)

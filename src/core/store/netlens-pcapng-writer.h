@@ -150,6 +150,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetlensPcapngAnnotations, netlens_pcapng_annotati
 void        netlens_pcapng_annotations_add    (NetlensPcapngAnnotations *annotations,
                                                const NetlensConnection  *conn);
 guint       netlens_pcapng_annotations_size   (NetlensPcapngAnnotations *annotations);
+/* Forgets rows that ended before BEFORE_US (older than the spool's first packet: a long
+ * session's map then follows the spool, not the whole session).  Not during a save. */
+void        netlens_pcapng_annotations_prune  (NetlensPcapngAnnotations *annotations,
+                                               gint64                    before_us);
 
 /* Looks a packet's flow up.  KEY is the packet's key with local = its source
  * (netlens_flow_key_from_packet); the annotate helper also tries the reversed key.
