@@ -39,6 +39,20 @@ file_offset (pcap_t *p)
   return off >= 0 ? (guint64) off : 0;
 }
 
+static gboolean
+is_pcapng (const char *path)
+{
+  guint8 magic[4] = { 0 };
+  FILE *f = fopen (path, "rb");
+  gboolean ret;
+
+  if (f == NULL)
+    return TRUE;  /* unknown: take the exact (slower) path */
+  ret = fread (magic, 1, 4, f) != 4 || memcmp (magic, "\x0a\x0d\x0d\x0a", 4) == 0;
+  fclose (f);
+  return ret;
+}
+
 gboolean
 netlens_file_source_read (NetlensPipeline *pipeline,
                           const char      *path,
@@ -53,6 +67,7 @@ netlens_file_source_read (NetlensPipeline *pipeline,
   struct stat st;
   guint64 good_offset, size = 0;
   int dlt, rc;
+  gboolean classic;
   struct pcap_pkthdr *hdr;
   const u_char *data;
 
@@ -103,6 +118,9 @@ netlens_file_source_read (NetlensPipeline *pipeline,
     }
   info->nanosecond = TRUE;
 
+  /* Where the damage starts: for classic pcap the offset follows from the record sizes
+   * (ftell() costs an lseek() per packet); pcapng blocks vary, so ask the stream. */
+  classic = pcap_major_version (p) == 2 && !is_pcapng (path);
   good_offset = file_offset (p);
   while ((rc = pcap_next_ex (p, &hdr, &data)) == 1)
     {
@@ -114,7 +132,10 @@ netlens_file_source_read (NetlensPipeline *pipeline,
         info->last_ts_us = ts;
       info->packets++;
       netlens_pipeline_push_packet (pipeline, ts, hdr->caplen, hdr->len, data);
-      good_offset = file_offset (p);
+      if (classic)
+        good_offset += 16 + (guint64) hdr->caplen;
+      else
+        good_offset = file_offset (p);
 
       if ((info->packets & 4095) == 0)
         {

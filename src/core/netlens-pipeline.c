@@ -108,6 +108,8 @@ struct _NetlensPipeline
   gboolean              finished;
   gint64                last_tick;    /* reader side, microseconds */
   guint                 max_connections;
+  guint64               pending_packets; /* reader side, not yet in stats */
+  guint64               pending_bytes;
 
   GMutex                sink_mutex;
   NetlensRowSink        sink;
@@ -431,6 +433,8 @@ netlens_pipeline_new (const NetlensPipelineConfig *config)
   return self;
 }
 
+static void publish_counts (NetlensPipeline *self);
+
 static void
 ensure_started (NetlensPipeline *self)
 {
@@ -530,6 +534,7 @@ netlens_pipeline_tick (NetlensPipeline *self,
                        gint64           now_us)
 {
   ensure_started (self);
+  publish_counts (self);
   self->last_tick = now_us;
   for (guint i = 0; i < self->n_workers; i++)
     {
@@ -605,6 +610,17 @@ resolve_fragment (NetlensPipeline *self,
     }
 }
 
+static void
+publish_counts (NetlensPipeline *self)
+{
+  g_mutex_lock (&self->stats_mutex);
+  self->stats.packets += self->pending_packets;
+  self->stats.bytes += self->pending_bytes;
+  g_mutex_unlock (&self->stats_mutex);
+  self->pending_packets = 0;
+  self->pending_bytes = 0;
+}
+
 void
 netlens_pipeline_push_packet (NetlensPipeline *self,
                               gint64           ts_us,
@@ -626,10 +642,11 @@ netlens_pipeline_push_packet (NetlensPipeline *self,
   else if (ts_us - self->last_tick >= USEC)
     netlens_pipeline_tick (self, ts_us);   /* every shard's clock follows packet time */
 
-  g_mutex_lock (&self->stats_mutex);
-  self->stats.packets++;
-  self->stats.bytes += wirelen;
-  g_mutex_unlock (&self->stats_mutex);
+  /* counted on the reader side, published every few hundred packets */
+  self->pending_packets++;
+  self->pending_bytes += wirelen;
+  if (self->pending_packets >= 256)
+    publish_counts (self);
 
   {
     NetlensPacket tmp;
@@ -789,6 +806,7 @@ netlens_pipeline_finish (NetlensPipeline *self)
   if (self->finished)
     return;
   ensure_started (self);
+  publish_counts (self);
   self->finished = TRUE;
   for (guint i = 0; i < self->n_workers; i++)
     if (self->workers[i].filling != NULL && self->workers[i].filling->n > 0)
