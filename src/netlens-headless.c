@@ -227,6 +227,8 @@ run_read (NetlensOptions      *o,
 
       if ((sinks.history = open_history (o, what)) == NULL)
         return NETLENS_EXIT_USAGE;
+      /* a file can wait for the database: no row is dropped */
+      netlens_history_set_block_when_full (sinks.history, TRUE);
     }
   if (o->write_file != NULL)
     sinks.annotations = netlens_pcapng_annotations_new ();
