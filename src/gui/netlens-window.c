@@ -1506,11 +1506,12 @@ netlens_window_open_file (NetlensWindow *self,
   job->ended = g_async_queue_ref (self->ended);
   job->path = g_strdup (self->source_path);
   self->job = job;
+  /* the first request starts the workers: on this thread, before the reader runs */
+  netlens_pipeline_request_changes (self->pipeline);
   task = g_task_new (NULL, self->cancellable, on_read_done_cb, g_object_ref (self));
   g_task_set_task_data (task, job, read_job_free);
   g_task_run_in_thread (task, read_thread);
 
-  netlens_pipeline_request_changes (self->pipeline);
   update_status (self);
 }
 
