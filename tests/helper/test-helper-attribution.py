@@ -112,11 +112,12 @@ def score(export, done):
 
 
 ns = helpertest.Netns("at")
+workdir = tempfile.mkdtemp(prefix="netlens-attribution-")
 srv = None
 background = []
 figures = {}
 try:
-    srv = servers.Servers(ns, "/tmp/netlens-attribution-%d" % os.getpid(), want=("http", "dns"))
+    srv = servers.Servers(ns, workdir, want=("http", "dns"))
     check(set(srv.available) == {"http", "dns"}, "nginx and dnsmasq started")
     t0 = time.monotonic()
     background, n_fds = start_background()
@@ -174,6 +175,8 @@ finally:
     if srv:
         srv.close()
     ns.close()
+    import shutil
+    shutil.rmtree(workdir, ignore_errors=True)
 
 print("ATTRIBUTION FIGURES:", " | ".join(
     "%s %s %d/%d" % (mode, kind, figures[mode][kind][0], figures[mode][kind][1])
