@@ -133,6 +133,12 @@ struct _NetlensWindow
 
   RetryKind             retry;
   char                 *retry_path;
+
+  /* reverse DNS (opt-in): address -> name, "" while looked up or when there is none */
+  gboolean              reverse_dns;
+  GHashTable           *reverse_names;
+  GCancellable         *reverse_cancellable;
+  guint                 reverse_pending;
 };
 
 G_DEFINE_FINAL_TYPE (NetlensWindow, netlens_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -209,6 +215,11 @@ on_settings_changed_cb (GSettings     *settings,
       self->overrides.dpi = -1;
       self->dpi = g_settings_get_boolean (settings, key);
     }
+  else if (g_str_equal (key, "reverse-dns"))
+    {
+      self->reverse_dns = g_settings_get_boolean (settings, key);
+      refresh_cells (self, TRUE);
+    }
   else if (g_str_equal (key, "units"))
     {
       g_autofree char *units = g_settings_get_string (settings, key);
@@ -242,6 +253,81 @@ near_timeout (NetlensWindow           *self,
   return left <= MAX (NEAR_TIMEOUT_MIN_US, (gint64) (total * NEAR_TIMEOUT_FRACTION));
 }
 
+/* ---- reverse DNS ---- */
+
+#define MAX_REVERSE_LOOKUPS 8
+
+typedef struct
+{
+  NetlensWindow *self;
+  char          *address;
+} ReverseLookup;
+
+static void
+on_reverse_lookup_cb (GObject      *resolver,
+                      GAsyncResult *result,
+                      gpointer      data)
+{
+  ReverseLookup *lookup = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_resolver_lookup_by_address_finish (G_RESOLVER (resolver), result, &error);
+
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      NetlensWindow *self = lookup->self;
+
+      self->reverse_pending--;
+      if (name != NULL)
+        {
+          g_hash_table_replace (self->reverse_names, g_strdup (lookup->address), g_steal_pointer (&name));
+          refresh_cells (self, TRUE);
+        }
+    }
+  g_free (lookup->address);
+  g_free (lookup);
+}
+
+/* Puts the reverse name of CONN's remote address on the snapshot, when known; asks
+ * the resolver otherwise (a few at a time, only for rows on screen).  Snapshots are
+ * replaced on every update, so the cache puts it back each time. */
+static void
+apply_reverse_name (NetlensWindow           *self,
+                    const NetlensConnection *cconn)
+{
+  NetlensConnection *conn = (NetlensConnection *) cconn;   /* the row's own snapshot */
+  char buf[64];
+  const char *name;
+
+  if (!self->reverse_dns || conn->reverse_name != NULL ||
+      (conn->key.family != NETLENS_FAMILY_IPV4 && conn->key.family != NETLENS_FAMILY_IPV6))
+    return;
+  netlens_addr_to_string (conn->key.family, &conn->key.raddr, buf, sizeof buf);
+  name = g_hash_table_lookup (self->reverse_names, buf);
+  if (name != NULL)
+    {
+      if (*name != '\0')
+        conn->reverse_name = g_ref_string_new_intern (name);
+      return;
+    }
+  if (self->reverse_pending >= MAX_REVERSE_LOOKUPS)
+    return;
+  {
+    g_autoptr(GInetAddress) address = g_inet_address_new_from_string (buf);
+    g_autoptr(GResolver) resolver = g_resolver_get_default ();
+    ReverseLookup *lookup;
+
+    if (address == NULL)
+      return;
+    g_hash_table_insert (self->reverse_names, g_strdup (buf), g_strdup (""));
+    lookup = g_new0 (ReverseLookup, 1);
+    lookup->self = self;
+    lookup->address = g_strdup (buf);
+    self->reverse_pending++;
+    g_resolver_lookup_by_address_async (resolver, address, self->reverse_cancellable,
+                                        on_reverse_lookup_cb, lookup);
+  }
+}
+
 static GtkInscription *
 cell_get_inscription (GtkWidget *cell)
 {
@@ -266,6 +352,11 @@ refresh_cell (NetlensWindow *self,
   if (row == NULL)
     return;
   conn = netlens_connection_row_get_connection (row);
+  if (data->column == NETLENS_COLUMN_REMOTE && self->reverse_dns && conn->reverse_name == NULL)
+    {
+      apply_reverse_name (self, conn);
+      force = force || conn->reverse_name != NULL;
+    }
   dim = near_timeout (self, conn, &left);
 
   /* only the age, the rates and the timeout move with the clock alone */
@@ -389,8 +480,13 @@ selected_row (NetlensWindow *self)
 static void
 refresh_detail (NetlensWindow *self)
 {
+  NetlensConnectionRow *row;
+
   if (!self->detail_visible)
     return;
+  row = selected_row (self);
+  if (row != NULL)
+    apply_reverse_name (self, netlens_connection_row_get_connection (row));
   netlens_detail_pane_set_row (self->detail_pane, selected_row (self),
                                netlens_connection_model_get_now (self->model),
                                &self->timeouts, self->bits);
@@ -1868,6 +1964,9 @@ netlens_window_dispose (GObject *object)
   NetlensWindow *self = (NetlensWindow *) object;
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  if (self->reverse_cancellable != NULL)
+    g_cancellable_cancel (self->reverse_cancellable);
+  g_clear_object (&self->reverse_cancellable);
   release_pipeline (self);
   if (self->context_menu != NULL)
     g_clear_pointer (&self->context_menu, gtk_widget_unparent);
@@ -1895,6 +1994,7 @@ netlens_window_finalize (GObject *object)
 
   g_clear_pointer (&self->query, netlens_query_unref);
   g_clear_pointer (&self->bound_cells, g_hash_table_unref);
+  g_clear_pointer (&self->reverse_names, g_hash_table_unref);
   g_string_free (self->scratch, TRUE);
   g_clear_object (&self->probe_a);
   g_clear_object (&self->probe_b);
@@ -1997,6 +2097,9 @@ netlens_window_init (NetlensWindow *self)
   self->settings = g_settings_new (APPLICATION_ID);
   load_timeouts (self);
   self->dpi = g_settings_get_boolean (self->settings, "dpi");
+  self->reverse_dns = g_settings_get_boolean (self->settings, "reverse-dns");
+  self->reverse_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->reverse_cancellable = g_cancellable_new ();
   {
     g_autofree char *units = g_settings_get_string (self->settings, "units");
     self->bits = g_str_equal (units, "bits");

@@ -284,6 +284,17 @@ test_filter (void)
   g_assert_cmpuint (n_shown (), ==, count_export (is_proto, (gpointer) "udp"));
   press_keys ("Escape");
   g_assert_cmpuint (n_shown (), ==, total);
+
+  /* typing over the table opens the filter with what was typed */
+  gtk_widget_grab_focus (GTK_WIDGET (_netlens_window_get_column_view (window)));
+  press_keys ("t c p");
+  WAIT_FOR (g_str_equal (gtk_editable_get_text (GTK_EDITABLE (_netlens_window_get_search_entry (window))), "tcp") &&
+            n_shown () == count_export (is_proto, (gpointer) "tcp"), 3000);
+  g_assert_true (gtk_search_bar_get_search_mode (_netlens_window_get_search_bar (window)));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (_netlens_window_get_search_entry (window))), ==, "tcp");
+  g_assert_cmpuint (n_shown (), ==, count_export (is_proto, (gpointer) "tcp"));
+  press_keys ("Escape");
+  g_assert_cmpuint (n_shown (), ==, total);
 }
 
 static NetlensConnection *
