@@ -182,6 +182,43 @@ run_ticks (NetlensWindow *window,
   }
 }
 
+/* The model alone (no list widget listening): what the model costs without GTK's
+ * handling of items-changed. */
+static void
+run_model_only (guint n_rows,
+                guint n_ticks)
+{
+  g_autoptr(NetlensConnectionModel) model = netlens_connection_model_new ();
+  g_autoptr(GArray) commit_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+
+  netlens_connection_model_set_now (model, T0 + G_USEC_PER_SEC);
+  for (guint i = 1; i <= n_rows; i++)
+    netlens_connection_model_update (model, make_conn (i, (guint64) i * 37 % 50000000, T0));
+  netlens_connection_model_set_sort (model, NETLENS_COLUMN_BYTES, TRUE);
+  netlens_connection_model_commit (model);
+
+  for (guint tick = 0; tick < n_ticks; tick++)
+    {
+      gint64 now = T0 + (gint64) (tick + 2) * G_USEC_PER_SEC;
+      g_autoptr(GPtrArray) snapshots = g_ptr_array_new ();
+      gint64 start;
+      double ms;
+
+      for (guint i = 0; i < n_rows / 10; i++)
+        g_ptr_array_add (snapshots, make_conn (1 + g_rand_int_range (rand, 0, n_rows),
+                                               g_rand_int_range (rand, 0, 50000000), now));
+      start = cpu_now ();
+      netlens_connection_model_set_now (model, now);
+      for (guint i = 0; i < snapshots->len; i++)
+        netlens_connection_model_update (model, g_ptr_array_index (snapshots, i));
+      netlens_connection_model_commit (model);
+      ms = (cpu_now () - start) / 1000.0;
+      g_array_append_val (commit_ms, ms);
+    }
+  report ("model alone, sorted by bytes: update+commit", commit_ms);
+}
+
 static void
 run_keystrokes (NetlensWindow *window)
 {
@@ -268,6 +305,7 @@ main (int   argc,
   run_ticks (window, n_rows, n_ticks, "sorted by process");
 
   run_keystrokes (window);
+  run_model_only (n_rows, n_ticks);
 
   gtk_window_destroy (GTK_WINDOW (window));
   return 0;
