@@ -610,6 +610,10 @@ classify_end (NetlensLiveSource *self, ReaderState *st)
   if (st->helper_error != NULL)
     return g_steal_pointer (&st->helper_error);
 
+  /* asked to stop: however it ended (a pkexec still prompting is signalled) is no error */
+  if (stopped && g_subprocess_get_identifier (sp) == NULL)
+    return NULL;
+
   if (g_subprocess_get_identifier (sp) != NULL)
     return g_error_new_literal (NETLENS_LIVE_ERROR, NETLENS_LIVE_ERROR_HELPER_DIED,
                                 "The capture helper stopped sending data and did not exit");
