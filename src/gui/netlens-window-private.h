@@ -30,6 +30,10 @@ void                    _netlens_window_tick             (NetlensWindow *self);
 /* Applies the filter text now (as the search entry would after its delay). */
 void                    _netlens_window_apply_query      (NetlensWindow *self,
                                                           const char    *text);
+/* Writes the rows shown to PATH (format by extension: .json, .jsonl, .csv), as Export… does. */
+gboolean                _netlens_window_export_to        (NetlensWindow *self,
+                                                          const char    *path,
+                                                          GError       **error);
 /* Refreshes the cells shown and the status bar (what a tick does after commit). */
 void                    _netlens_window_refresh_view     (NetlensWindow *self);
 

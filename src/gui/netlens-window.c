@@ -498,6 +498,8 @@ set_detail_visible (NetlensWindow *self,
 {
   if (self->detail_visible == visible)
     return;
+  if (!visible)
+    g_settings_set_int (self->settings, "pane-position", gtk_paned_get_position (self->paned));
   self->detail_visible = visible;
   gtk_widget_set_visible (GTK_WIDGET (self->detail_scroller), visible);
   if (visible)
@@ -1843,8 +1845,8 @@ write_shown_row (gpointer item,
                             netlens_connection_row_get_connection (NETLENS_CONNECTION_ROW (item)));
 }
 
-static gboolean
-export_to (NetlensWindow *self,
+gboolean
+_netlens_window_export_to (NetlensWindow *self,
            const char    *path,
            GError       **error)
 {
@@ -1903,7 +1905,7 @@ on_export_response_cb (GtkNativeDialog *dialog,
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
       g_autoptr(GError) error = NULL;
 
-      if (path != NULL && !export_to (self, path, &error))
+      if (path != NULL && !_netlens_window_export_to (self, path, &error))
         show_error (self, _("Could not export the connections"), error->message, RETRY_NONE);
     }
   g_object_unref (dialog);

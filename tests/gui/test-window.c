@@ -11,6 +11,7 @@
 
 #include <adwaita.h>
 #include <json-glib/json-glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "netlens-format.h"
@@ -432,6 +433,35 @@ test_clipboard (void)
                                                        TRUE, buf, sizeof buf));
 }
 
+static void
+test_export (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("netlens-test-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "shown.jsonl", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint n_rows = 0;
+
+  /* Export… writes the rows shown, in the export format */
+  type_query ("proto:udp");
+  g_assert_cmpuint (n_shown (), >, 0);
+  g_assert_true (_netlens_window_export_to (window, path, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, &error));
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "{\"protocol\":"))
+      {
+        g_assert_nonnull (strstr (lines[i], "\"protocol\":\"udp\""));
+        n_rows++;
+      }
+  g_assert_cmpuint (n_rows, ==, n_shown ());
+  gtk_search_bar_set_search_mode (_netlens_window_get_search_bar (window), FALSE);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -477,6 +507,7 @@ main (int   argc,
   g_test_add_func ("/gui/window/selection-survives-update", test_selection_survives_update);
   g_test_add_func ("/gui/window/detail-pane", test_detail_pane);
   g_test_add_func ("/gui/window/clipboard", test_clipboard);
+  g_test_add_func ("/gui/window/export", test_export);
 
   ret = g_test_run ();
   gtk_window_destroy (GTK_WINDOW (window));
