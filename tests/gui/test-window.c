@@ -433,6 +433,74 @@ test_clipboard (void)
                                                        TRUE, buf, sizeof buf));
 }
 
+static GtkWidget *
+find_inscription (GtkWidget  *widget,
+                  const char *text)
+{
+  if (GTK_IS_INSCRIPTION (widget) &&
+      g_strcmp0 (gtk_inscription_get_text (GTK_INSCRIPTION (widget)), text) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_inscription (child, text);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+test_near_timeout (void)
+{
+  NetlensConnectionModel *model = _netlens_window_get_model (window);
+  GtkSingleSelection *selection = _netlens_window_get_selection (window);
+  NetlensDetailPane *pane = _netlens_window_get_detail_pane (window);
+  g_autoptr(NetlensConnectionRow) first = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  NetlensConnection *conn = netlens_connection_snapshot (netlens_connection_row_get_connection (first));
+  gint64 now = netlens_connection_model_get_now (model) + G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC;
+  GtkWidget *cell;
+  const char *timeout;
+
+  /* a live TCP row 5 s before its 300 s timeout, at the top of the table */
+  conn->id = 4000000;
+  conn->key.proto = NETLENS_PROTO_TCP;
+  conn->key.rport = 4242;
+  conn->state = NETLENS_STATE_ESTABLISHED;
+  conn->app = NETLENS_APP_NONE;
+  conn->app_state = NETLENS_APP_STATE_NONE;
+  conn->ended = 0;
+  conn->end_reason = NETLENS_END_NONE;
+  conn->rx_bytes = G_GUINT64_CONSTANT (1) << 50;   /* sorted by bytes: first */
+  conn->first_seen = now - 400 * G_USEC_PER_SEC;
+  conn->last_seen = conn->state_since = now - 295 * G_USEC_PER_SEC;
+  netlens_connection_model_set_now (model, now);
+  netlens_connection_model_update (model, conn);
+  netlens_connection_model_commit (model);
+  _netlens_window_refresh_view (window);
+  spin (300);
+
+  g_assert_cmpuint (netlens_connection_model_get_position (model, 4000000), ==, 0);
+  /* faded, and said in text: the tooltip of its cells and the detail pane */
+  cell = find_inscription (GTK_WIDGET (_netlens_window_get_column_view (window)), "ESTABLISHED");
+  g_assert_nonnull (cell);
+  g_assert_true (gtk_widget_has_css_class (cell, "netlens-dim"));
+  g_assert_true (g_str_has_prefix (gtk_widget_get_tooltip_text (cell), "Times out in "));
+
+  gtk_single_selection_set_selected (selection, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-details", NULL);
+  spin (100);
+  timeout = netlens_detail_pane_get_value (pane, "timeout_left");
+  g_assert_nonnull (timeout);
+  g_assert_true (g_str_has_prefix (timeout, "Times out in "));
+
+  netlens_connection_model_remove (model, 4000000);
+  netlens_connection_model_commit (model);
+  gtk_widget_grab_focus (GTK_WIDGET (_netlens_window_get_column_view (window)));
+  press_keys ("Escape");
+  g_assert_false (_netlens_window_get_detail_visible (window));
+}
+
 static void
 test_export (void)
 {
@@ -507,6 +575,7 @@ main (int   argc,
   g_test_add_func ("/gui/window/selection-survives-update", test_selection_survives_update);
   g_test_add_func ("/gui/window/detail-pane", test_detail_pane);
   g_test_add_func ("/gui/window/clipboard", test_clipboard);
+  g_test_add_func ("/gui/window/near-timeout", test_near_timeout);
   g_test_add_func ("/gui/window/export", test_export);
 
   ret = g_test_run ();
