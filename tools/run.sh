@@ -20,24 +20,27 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-bash tools/install-deps.sh </dev/null
-
-if [ -f "$builddir/build.ninja" ]; then
-  meson setup --reconfigure "$builddir" --prefix="$prefix" -Dbuildtype=release -Dtests=false
-else
-  meson setup "$builddir" --prefix="$prefix" -Dbuildtype=release -Dtests=false
-fi
-meson compile -C "$builddir"
-meson install -C "$builddir" --no-rebuild
+# Everything but netlens itself writes to standard error, so that an export to standard
+# output (tools/run.sh --read F --export json > out.json) stays clean.
+{
+  bash tools/install-deps.sh </dev/null
+  if [ -f "$builddir/build.ninja" ]; then
+    meson setup --reconfigure "$builddir" --prefix="$prefix" -Dbuildtype=release -Dtests=false
+  else
+    meson setup "$builddir" --prefix="$prefix" -Dbuildtype=release -Dtests=false
+  fi
+  meson compile -C "$builddir"
+  meson install -C "$builddir" --no-rebuild
+} >&2
 
 netlens=$prefix/bin/netlens
-echo "run.sh: installed $netlens, the helper in $prefix/libexec and the desktop entry"
+echo "run.sh: installed $netlens, the helper in $prefix/libexec and the desktop entry" >&2
 
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   if [ $# -eq 0 ]; then
-    echo "run.sh: no display here, so the window cannot open.  Start Netlens from your desktop's"
-    echo "        menu, or run it headless, for example:"
-    echo "          tools/run.sh --read capture.pcapng --export json"
+    echo "run.sh: no display here, so the window cannot open.  Start Netlens from your desktop's" >&2
+    echo "        menu, or run it headless, for example:" >&2
+    echo "          tools/run.sh --read capture.pcapng --export json" >&2
     "$netlens" --version
     exit 0
   fi
