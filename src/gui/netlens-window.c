@@ -1551,6 +1551,10 @@ on_read_done_cb (GObject      *object,
           g_free (self->retry_path);
           self->retry_path = g_strdup (job->path);
           self->loaded = TRUE;
+          /* nothing was read: back to the empty state under the banner */
+          release_pipeline (self);
+          adw_window_title_set_subtitle (self->window_title, NULL);
+          update_status (self);
         }
       g_object_unref (self);
       return;
