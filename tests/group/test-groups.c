@@ -198,12 +198,32 @@ test_rates (void)
   netlens_groups_get_totals (groups, NULL, NULL, &rx_rate, &tx_rate);
   g_assert_cmpfloat_with_epsilon (rx_rate, 20000.0, 0.001);
 
+  /* a change set as the pipeline hands them to the window */
+  {
+    g_autoptr(NetlensChangeSet) set = g_new0 (NetlensChangeSet, 1);
+    g_autoptr(NetlensConnection) b = make_conn (2, "81.2.3.9", curl);
+
+    set->updated = g_ptr_array_new ();
+    set->removed = g_array_new (FALSE, FALSE, sizeof (guint32));
+    b->rx_bytes = 10;
+    g_ptr_array_add (set->updated, b);
+    g_array_append_val (set->removed, a->id);
+    netlens_groups_apply (groups, set);
+    g = netlens_groups_lookup (groups, NETLENS_GROUP_PROCESS, "exe:/usr/bin/curl");
+    g_assert_cmpuint (g->n_connections, ==, 2);
+    g_assert_cmpuint (g->n_open, ==, 1);
+    g_assert_cmpuint (g->n_peers, ==, 2);
+    g_assert_cmpuint (g->rx_bytes, ==, 45010);
+    g_assert_cmpuint (netlens_groups_get_n_rows (groups), ==, 1);
+  }
+
   /* nothing new: the rate falls to zero */
-  netlens_groups_update (groups, a);
   netlens_groups_tick (groups, 13 * G_USEC_PER_SEC);
   g = netlens_groups_lookup (groups, NETLENS_GROUP_PROCESS, "exe:/usr/bin/curl");
+  g_assert_cmpfloat_with_epsilon (g->rx_rate, 10.0, 0.001);  /* only b's 10 bytes */
+  netlens_groups_tick (groups, 14 * G_USEC_PER_SEC);
   g_assert_cmpfloat (g->rx_rate, ==, 0.0);
-  g_assert_cmpuint (g->rx_bytes, ==, 45000);
+  g_assert_cmpuint (g->rx_bytes, ==, 45010);
 }
 
 /* ------------------------------------------------------------------ corpus */

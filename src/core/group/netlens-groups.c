@@ -406,6 +406,19 @@ netlens_groups_remove (NetlensGroups *groups,
   g_hash_table_remove (groups->rows, GUINT_TO_POINTER (id));
 }
 
+void
+netlens_groups_apply (NetlensGroups          *groups,
+                      const NetlensChangeSet *set)
+{
+  g_return_if_fail (groups != NULL);
+  g_return_if_fail (set != NULL);
+
+  for (guint i = 0; set->updated != NULL && i < set->updated->len; i++)
+    netlens_groups_update (groups, g_ptr_array_index (set->updated, i));
+  for (guint i = 0; set->removed != NULL && i < set->removed->len; i++)
+    netlens_groups_remove (groups, g_array_index (set->removed, guint32, i));
+}
+
 static double
 rate (guint64 bytes,
       gint64  elapsed_us)

@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "netlens-connection.h"
+#include "netlens-pipeline.h"
 
 G_BEGIN_DECLS
 
@@ -68,6 +69,10 @@ void                netlens_groups_update         (NetlensGroups      *groups,
  * keep its totals. */
 void                netlens_groups_remove         (NetlensGroups      *groups,
                                                    guint32             id);
+/* Every update and removal of a worker's change set (the GUI's refresh); does not
+ * tick: tick once per refresh, after the sets of all workers. */
+void                netlens_groups_apply          (NetlensGroups      *groups,
+                                                   const NetlensChangeSet *set);
 /* Rates: bytes added since the previous tick over the time between them.  Call
  * once per refresh with the pipeline's clock (NetlensChangeSet.now_us, or the
  * last packet's time for a file). */
