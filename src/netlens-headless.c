@@ -137,6 +137,20 @@ output_open (Output      *out,
       out->stream = stdout;
       return TRUE;
     }
+  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      /* a device or a pipe (/dev/null, a FIFO): written in place, never replaced */
+      if ((out->stream = fopen (path, "w")) == NULL)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       _("%s: cannot write the export: %s"), path, g_strerror (saved));
+          return FALSE;
+        }
+      out->path = g_strdup (path);
+      return TRUE;
+    }
   out->path = g_strdup (path);
   {
     g_autofree char *dir = g_path_get_dirname (path);
@@ -177,6 +191,21 @@ output_close (Output    *out,
           return FALSE;
         }
       return TRUE;
+    }
+  if (out->tmp_path == NULL)
+    {
+      /* written in place */
+      if (fclose (out->stream) != 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       _("%s: cannot write the export: %s"), out->path, g_strerror (saved));
+          ok = FALSE;
+        }
+      out->stream = NULL;
+      g_clear_pointer (&out->path, g_free);
+      return ok;
     }
   if (fclose (out->stream) != 0)
     {

@@ -7,6 +7,9 @@
 
 #include "config.h"
 
+#include <sys/stat.h>
+#include <sys/wait.h>
+
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -182,6 +185,43 @@ test_filter (void)
     g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rows, i), "protocol"), ==, "udp");
 }
 
+/* --output to something that is not a regular file (a FIFO here, /dev/null for the
+ * benchmarks) writes into it and never replaces it */
+static void
+test_output_not_regular (void)
+{
+  const char *dir;
+  g_autofree char *tmp = NULL, *fifo = NULL, *copy = NULL, *path = NULL;
+  g_autofree char *out = NULL, *err = NULL, *json = NULL;
+  g_autoptr(GError) error = NULL;
+  GPid pid;
+  int status;
+
+  if (!netlens_test_corpus_available (&dir))
+    return;
+  path = g_build_filename (dir, "captures", "zeek-http-vlan-0.pcap", NULL);
+  tmp = g_dir_make_tmp ("netlens-fifo-XXXXXX", &error);
+  g_assert_no_error (error);
+  fifo = g_build_filename (tmp, "export.fifo", NULL);
+  copy = g_build_filename (tmp, "copy.json", NULL);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  {
+    g_autofree char *cmd = g_strdup_printf ("cat '%s' > '%s'", fifo, copy);
+
+    g_assert_true (g_spawn_async (NULL, (char *[]) { "/bin/sh", "-c", cmd, NULL }, NULL,
+                                  G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, &error));
+  }
+  g_assert_cmpint (run ((const char *[]) { "--read", path, "--export", "json", "--output", fifo, NULL },
+                        &out, &err), ==, 0);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (g_file_test (fifo, G_FILE_TEST_EXISTS) && !g_file_test (fifo, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_get_contents (copy, &json, NULL, NULL));
+  g_assert_nonnull (strstr (json, "\"bro.org\""));
+  g_unlink (fifo);
+  g_unlink (copy);
+  g_rmdir (tmp);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -193,5 +233,6 @@ main (int   argc,
   g_test_add_func ("/cli/truncated-exit-3", test_truncated_exit_3);
   g_test_add_func ("/cli/formats", test_formats);
   g_test_add_func ("/cli/filter", test_filter);
+  g_test_add_func ("/cli/output-not-regular", test_output_not_regular);
   return g_test_run ();
 }
