@@ -501,6 +501,9 @@ netlens_connection_model_update (NetlensConnectionModel *self,
       NetlensConnection *old = _netlens_connection_row_set_snapshot (row, conn);
       if (old != NULL)
         g_ptr_array_add (self->garbage, old);
+      /* without commits (the display paused) replaced snapshots must not pile up */
+      if (self->garbage->len >= 16384)
+        dispose_garbage (self);
       row->removed = FALSE;
     }
   row->touched = self->serial + 1;
