@@ -208,10 +208,12 @@ netlens_application_run (NetlensOptions *options,
                          char          **argv)
 {
   g_autoptr(NetlensApplication) app = netlens_application_new (options);
-  /* main() already parsed the command line; GApplication only sees the program name */
-  char *args[] = { argc > 0 ? argv[0] : (char *) "netlens", NULL };
+  /* main() already parsed the command line; GApplication sees the program name and
+   * the file to open, which reaches a window already running through "open" */
+  g_autofree char *file = g_steal_pointer (&app->read_file);
+  char *args[] = { argc > 0 ? argv[0] : (char *) "netlens", file, NULL };
 
   g_set_application_name (_("Netlens"));
   gtk_window_set_default_icon_name (APPLICATION_ID);
-  return g_application_run (G_APPLICATION (app), 1, args);
+  return g_application_run (G_APPLICATION (app), file != NULL ? 2 : 1, args);
 }
