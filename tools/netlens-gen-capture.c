@@ -187,6 +187,7 @@ typedef struct
   guint64 quic_client_initials;
   guint64 quic_server_initials;
   GHashTable *names_seen;
+  GHashTable *icmp_pairs;   /* ICMP rows are keyed by their two addresses only */
 } Gen;
 
 /* ------------------------------------------------------------------------ */
@@ -1741,12 +1742,8 @@ flow_init (Gen *g, Flow *f, guint32 index, const FlowPlan *plan)
   if (f->ipv6)
     g->ipv6_flows++;
   if (f->kind == KIND_ICMP_ECHO)
-    {
-      if (f->ipv6)
-        g->conns_icmpv6++;
-      else
-        g->conns_icmp++;
-    }
+    ;   /* counted once its addresses are known: two echo sessions between the same
+         * hosts are one connection (a row is keyed by protocol and endpoints) */
   else if (f->kind == KIND_UDP_DNS || f->kind == KIND_UDP_QUIC || f->kind == KIND_UDP_OTHER)
     g->conns_udp++;
   else
@@ -1846,6 +1843,28 @@ flow_init (Gen *g, Flow *f, guint32 index, const FlowPlan *plan)
     resolver_address (rng_below (g, 2), f->ipv6, f->server_addr);
   else
     server_address (server % g->n_servers, f->ipv6, f->server_addr);
+
+  if (f->kind == KIND_ICMP_ECHO)
+    {
+      /* FNV-1a over both addresses: distinct pairs, not flows */
+      guint64 h = 0xcbf29ce484222325ull;
+      gint64 *key;
+
+      for (guint i = 0; i < 16; i++)
+        h = (h ^ f->client_addr[i]) * 0x100000001b3ull;
+      for (guint i = 0; i < 16; i++)
+        h = (h ^ f->server_addr[i]) * 0x100000001b3ull;
+      h = (h ^ f->ipv6) * 0x100000001b3ull;
+      key = g_new (gint64, 1);
+      *key = (gint64) h;
+      if (g_hash_table_add (g->icmp_pairs, key))
+        {
+          if (f->ipv6)
+            g->conns_icmpv6++;
+          else
+            g->conns_icmp++;
+        }
+    }
 
   if (f->kind <= KIND_TCP_OTHER)
     {
@@ -2230,6 +2249,7 @@ main (int argc, char **argv)
   g->quiet = quiet;
   g->truth_list = g_string_new (NULL);
   g->names_seen = g_hash_table_new (NULL, NULL);
+  g->icmp_pairs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   g->mean_gap_us = 1e6 / rate;
   g->now_us = start_us;
   g->n_clients = (guint32) CLAMP (g->n_flows / 20, 256, 65000);
@@ -2302,6 +2322,7 @@ main (int argc, char **argv)
     }
 
   g_hash_table_unref (g->names_seen);
+  g_hash_table_unref (g->icmp_pairs);
   g_string_free (g->truth_list, TRUE);
   g_free (g);
   return 0;
