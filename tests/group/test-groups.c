@@ -15,6 +15,7 @@
 
 #include "netlens-groups.h"
 #include "netlens-file-source.h"
+#include "netlens-query.h"
 #include "netlens-test-corpus.h"
 
 /* ------------------------------------------------------------------ made-up rows */
@@ -163,6 +164,36 @@ test_processes_and_hosts (void)
   g_assert_cmpuint (g->n_connections, ==, 2);
   g_assert_cmpuint (g->rx_bytes, ==, 1700);
   g_assert_cmpuint (netlens_groups_get_n_rows (groups), ==, 3);
+
+  /* the filters that show a group's rows */
+  {
+    static const struct { NetlensGroupKind kind; const char *key; const char *query; } q[] = {
+      { NETLENS_GROUP_PROCESS, "app:org.gnome.Epiphany", "process:\"org.gnome.Epiphany\"" },
+      { NETLENS_GROUP_PROCESS, "exe:/usr/bin/curl", "cmdline:\"/usr/bin/curl\"" },
+      { NETLENS_GROUP_PROCESS, "name:ntpd", "process:\"ntpd\"" },
+      { NETLENS_GROUP_PROCESS, "unknown", NULL },
+      { NETLENS_GROUP_HOST, "name:example.org", "name:\"example.org\"" },
+      { NETLENS_GROUP_HOST, "addr:81.2.3.4", "dst:\"81.2.3.4\"" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (q); i++)
+      {
+        g_autofree char *text = NULL;
+
+        g = netlens_groups_lookup (groups, q[i].kind, q[i].key);
+        g_assert_nonnull (g);
+        text = netlens_group_dup_query (g);
+        g_assert_cmpstr (text, ==, q[i].query);
+      }
+    g = netlens_groups_lookup (groups, NETLENS_GROUP_PROCESS, "app:org.gnome.Epiphany");
+    {
+      g_autofree char *text = netlens_group_dup_query (g);
+      g_autoptr(NetlensQuery) query = netlens_query_parse (text, NULL);
+
+      g_assert_true (netlens_query_match (query, a));
+      g_assert_false (netlens_query_match (query, c));
+    }
+  }
 
   netlens_groups_get_totals (groups, &rx, &tx, &rx_rate, &tx_rate);
   g_assert_cmpuint (rx, ==, 1200 + 500 + 7 + 76 + 1);
@@ -376,6 +407,40 @@ check_capture (const char *dir,
       g_assert_cmpuint (g->tx_bytes, ==, v[1]);
       g_assert_cmpuint (g->n_connections, ==, v[2]);
     }
+  /* the filter of each group shows at least all of its rows (a name filter also
+   * shows rows that know the name but are grouped under a better one) */
+  for (guint k = 0; k < NETLENS_N_GROUP_KINDS; k++)
+    {
+      list = netlens_groups_list (groups, k);
+      for (guint i = 0; i < list->len; i++)
+        {
+          const NetlensGroup *g = g_ptr_array_index (list, i);
+          g_autofree char *text = netlens_group_dup_query (g);
+          g_autoptr(NetlensQuery) query = NULL;
+          g_autoptr(GError) error = NULL;
+          guint matched = 0;
+
+          if (text == NULL)
+            {
+              g_assert_cmpstr (g->key, ==, "unknown");
+              continue;
+            }
+          query = netlens_query_parse (text, &error);
+          g_assert_no_error (error);
+          for (guint r = 0; r < rows->len; r++)
+            {
+              NetlensConnection *conn = g_ptr_array_index (rows, r);
+              gboolean in_group = netlens_groups_lookup_row (groups, k, conn->id) == g;
+              gboolean match = netlens_query_match (query, conn);
+
+              if (in_group && !match)
+                g_error ("%s: %s does not match a row of its group", name, text);
+              matched += match;
+            }
+          g_assert_cmpuint (matched, >=, g->n_connections);
+        }
+    }
+
   g_test_message ("%s: %u rows, %u hosts, rx %" G_GUINT64_FORMAT " tx %" G_GUINT64_FORMAT,
                   name, rows->len, list->len, table_rx, table_tx);
 }

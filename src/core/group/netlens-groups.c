@@ -141,6 +141,40 @@ netlens_group_key_for_host (const NetlensConnection *conn)
   return g_strconcat ("addr:", buf, NULL);
 }
 
+static void
+append_quoted (GString    *out,
+               const char *value)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = value; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (out, '\\');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+char *
+netlens_group_dup_query (const NetlensGroup *group)
+{
+  GString *out;
+  const char *colon;
+
+  g_return_val_if_fail (group != NULL, NULL);
+
+  colon = strchr (group->key, ':');
+  if (colon == NULL)
+    return NULL;  /* "unknown" */
+  out = g_string_new (NULL);
+  if (group->kind == NETLENS_GROUP_PROCESS)
+    g_string_append (out, g_str_has_prefix (group->key, "exe:") ? "cmdline:" : "process:");
+  else
+    g_string_append (out, g_str_has_prefix (group->key, "addr:") ? "dst:" : "name:");
+  append_quoted (out, colon + 1);
+  return g_string_free (out, FALSE);
+}
+
 static char *
 label_for (NetlensGroupKind         kind,
            const char              *key,

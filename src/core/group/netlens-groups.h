@@ -98,6 +98,11 @@ void                netlens_groups_get_totals     (NetlensGroups      *groups,
                                                    double             *tx_rate);
 guint               netlens_groups_get_n_rows     (NetlensGroups      *groups);
 
+/* The filter-bar query that shows a group's connections (process:"org.gnome.Epiphany",
+ * cmdline:"/usr/bin/curl", name:"example.org", dst:"192.0.2.1"), or NULL for the
+ * group of rows without a known program. */
+char               *netlens_group_dup_query       (const NetlensGroup *group);
+
 /* The keys a row would be grouped under (newly allocated). */
 char               *netlens_group_key_for_process (const NetlensConnection *conn);
 char               *netlens_group_key_for_host    (const NetlensConnection *conn);
