@@ -798,12 +798,16 @@ _netlens_window_apply_query (NetlensWindow *self,
 
   if (!netlens_query_parse_full (text, &query, &start, &end, &error))
     {
-      g_autofree char *rest = without_term (text, start, end);
+      g_autofree char *rest = NULL;
 
       /* An invalid query never empties the table: the error is shown, and the rows
-       * are those of the query without the bad term when that parses (while one
-       * types "port:44x" that is the query before it), else of the last valid one. */
+       * stay those of the last valid query while the bad term is the one being typed
+       * at the end ("proto:" on the way to "proto:udp": no flicker, no work); a bad
+       * term elsewhere is left out and the rest of the query filters. */
       show_query_error (self, text, start, end, error->message);
+      if (end >= (int) strlen (text))
+        return;
+      rest = without_term (text, start, end);
       if (rest == NULL || !netlens_query_parse_full (rest, &query, NULL, NULL, NULL))
         return;
     }

@@ -1,0 +1,43 @@
+/* netlens-groups-view.h: the Processes and Hosts views
+ *
+ * Copyright 2026 The Netlens authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "netlens-groups.h"
+
+G_BEGIN_DECLS
+
+#define NETLENS_TYPE_GROUPS_VIEW (netlens_groups_view_get_type ())
+
+G_DECLARE_FINAL_TYPE (NetlensGroupsView, netlens_groups_view, NETLENS, GROUPS_VIEW, GtkWidget)
+
+/* A sortable column view of the groups of KIND.  Activating a row (double click,
+ * Enter) emits ::group-activated with the filter-bar query that shows its
+ * connections (netlens_group_dup_query()) and the group's key. */
+GtkWidget  *netlens_groups_view_new              (NetlensGroupKind   kind);
+NetlensGroupKind netlens_groups_view_get_kind    (NetlensGroupsView *self);
+/* Call once per refresh, after netlens_groups_tick().  GROUPS must outlive the view
+ * or be replaced by another call (NULL clears).  While the view is unmapped this only
+ * remembers that it is out of date; it catches up when it is shown. */
+void        netlens_groups_view_update           (NetlensGroupsView *self,
+                                                  NetlensGroups     *groups);
+void        netlens_groups_view_set_bits         (NetlensGroupsView *self,
+                                                  gboolean           bits);
+/* The country and AS columns (Hosts): hidden when there is no GeoIP database. */
+void        netlens_groups_view_set_geo_visible  (NetlensGroupsView *self,
+                                                  gboolean           visible);
+/* The rows as shown, sorted (NetlensGroupRow items). */
+GListModel *netlens_groups_view_get_model        (NetlensGroupsView *self);
+/* Sort by column ID ("name", "open", "rx-rate", "tx-rate", "rx", "tx", "peers",
+ * "first-seen", "country", "asn"), descending or not. */
+void        netlens_groups_view_sort_by          (NetlensGroupsView *self,
+                                                  const char        *column_id,
+                                                  gboolean           descending);
+
+G_END_DECLS
