@@ -530,6 +530,31 @@ test_export (void)
   g_rmdir (dir);
 }
 
+static void
+test_state_saved (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_auto(GStrv) visible = NULL;
+  g_auto(GStrv) order = NULL;
+  g_autofree char *sort = NULL;
+
+  /* hide a column from the header menu's action, then close: the layout is saved */
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "column-packets",
+                                      g_variant_new_boolean (FALSE));
+  gtk_window_close (GTK_WINDOW (window));
+  spin (100);
+
+  visible = g_settings_get_strv (settings, "column-visible");
+  order = g_settings_get_strv (settings, "column-order");
+  sort = g_settings_get_string (settings, "sort-column");
+  g_assert_false (g_strv_contains ((const char * const *) visible, "packets"));
+  g_assert_true (g_strv_contains ((const char * const *) visible, "remote"));
+  g_assert_cmpuint (g_strv_length (order), ==, NETLENS_N_COLUMNS);
+  g_assert_cmpstr (sort, ==, "bytes");
+  g_assert_true (g_settings_get_boolean (settings, "sort-descending"));
+  window = NULL;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -577,9 +602,11 @@ main (int   argc,
   g_test_add_func ("/gui/window/clipboard", test_clipboard);
   g_test_add_func ("/gui/window/near-timeout", test_near_timeout);
   g_test_add_func ("/gui/window/export", test_export);
+  g_test_add_func ("/gui/window/state-saved", test_state_saved);
 
   ret = g_test_run ();
-  gtk_window_destroy (GTK_WINDOW (window));
+  if (window != NULL)
+    gtk_window_destroy (GTK_WINDOW (window));
   g_ptr_array_unref (export_rows);
   g_free (capture_path);
   return ret;
