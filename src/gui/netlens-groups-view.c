@@ -44,16 +44,16 @@ static const struct
   guint       kinds;
   int         width;
 } columns[N_COLS] = {
-  [COL_NAME] = { "name", N_("Program"), N_("Host"), FALSE, BOTH, 260 },
+  [COL_NAME] = { "name", N_("Program"), N_("Host"), FALSE, BOTH, 220 },
   [COL_COUNTRY] = { "country", NULL, N_("Country"), FALSE, KIND_BIT (NETLENS_GROUP_HOST), 70 },
-  [COL_ASN] = { "asn", NULL, N_("Network"), FALSE, KIND_BIT (NETLENS_GROUP_HOST), 200 },
-  [COL_OPEN] = { "open", N_("Connections"), N_("Connections"), TRUE, BOTH, 100 },
-  [COL_RX_RATE] = { "rx-rate", N_("Receiving"), N_("Receiving"), TRUE, BOTH, 100 },
-  [COL_TX_RATE] = { "tx-rate", N_("Sending"), N_("Sending"), TRUE, BOTH, 100 },
-  [COL_RX] = { "rx", N_("Received"), N_("Received"), TRUE, BOTH, 100 },
-  [COL_TX] = { "tx", N_("Sent"), N_("Sent"), TRUE, BOTH, 100 },
+  [COL_ASN] = { "asn", NULL, N_("Network"), FALSE, KIND_BIT (NETLENS_GROUP_HOST), 180 },
+  [COL_OPEN] = { "open", N_("Connections"), N_("Connections"), TRUE, BOTH, 90 },
+  [COL_RX_RATE] = { "rx-rate", N_("Receiving"), N_("Receiving"), TRUE, BOTH, 90 },
+  [COL_TX_RATE] = { "tx-rate", N_("Sending"), N_("Sending"), TRUE, BOTH, 90 },
+  [COL_RX] = { "rx", N_("Received"), N_("Received"), TRUE, BOTH, 90 },
+  [COL_TX] = { "tx", N_("Sent"), N_("Sent"), TRUE, BOTH, 90 },
   [COL_PEERS] = { "peers", N_("Hosts"), N_("Programs"), TRUE, BOTH, 80 },
-  [COL_FIRST_SEEN] = { "first-seen", N_("First Seen"), N_("First Seen"), TRUE, BOTH, 140 },
+  [COL_FIRST_SEEN] = { "first-seen", N_("First Seen"), N_("First Seen"), TRUE, BOTH, 120 },
 };
 
 typedef struct
@@ -648,6 +648,8 @@ netlens_groups_view_new (NetlensGroupKind kind)
   gtk_widget_set_parent (self->scrolled, GTK_WIDGET (self));
 
   gtk_column_view_sort_by_column (self->view, self->columns[COL_RX_RATE], GTK_SORT_DESCENDING);
+  /* shown once a GeoIP database is open */
+  netlens_groups_view_set_geo_visible (self, FALSE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->view),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   kind == NETLENS_GROUP_PROCESS ? _("Programs") : _("Hosts"),

@@ -47,6 +47,7 @@ struct _NetlensGroups
   double      rx_rate;
   double      tx_rate;
   gint64      last_tick;
+  guint64     serial;     /* the last serial given to a group: never reused */
 };
 
 static void
@@ -255,7 +256,7 @@ row_attach (NetlensGroups *groups,
       group->pub.tx_bytes += row->tx_bytes;
       group->pub.rx_packets += row->rx_packets;
       group->pub.tx_packets += row->tx_packets;
-      group->pub.serial++;
+      group->pub.serial = ++groups->serial;
     }
 }
 
@@ -280,7 +281,7 @@ row_detach (NetlensGroups *groups,
       group->pub.tx_bytes -= row->tx_bytes;
       group->pub.rx_packets -= row->rx_packets;
       group->pub.tx_packets -= row->tx_packets;
-      group->pub.serial++;
+      group->pub.serial = ++groups->serial;
       row->group[k] = NULL;
       if (group->pub.n_connections == 0)
         g_hash_table_remove (groups->groups[k], group->pub.key);
@@ -415,7 +416,7 @@ netlens_groups_update (NetlensGroups           *groups,
       else if (!row->open && open)
         group->pub.n_open++;
       group_take_details (group, conn);
-      group->pub.serial++;
+      group->pub.serial = ++groups->serial;
     }
   row->open = open;
 }
@@ -435,7 +436,7 @@ netlens_groups_remove (NetlensGroups *groups,
     for (guint k = 0; k < NETLENS_N_GROUP_KINDS; k++)
       {
         row->group[k]->pub.n_open--;
-        row->group[k]->pub.serial++;
+        row->group[k]->pub.serial = ++groups->serial;
       }
   g_hash_table_remove (groups->rows, GUINT_TO_POINTER (id));
 }
@@ -488,7 +489,7 @@ netlens_groups_tick (NetlensGroups *groups,
             {
               group->pub.rx_rate = rx;
               group->pub.tx_rate = tx;
-              group->pub.serial++;
+              group->pub.serial = ++groups->serial;
             }
           group->pending_rx = group->pending_tx = 0;
         }

@@ -51,7 +51,7 @@ typedef struct
   double   tx_rate;
   gint64   first_seen;     /* microseconds */
   gint64   last_seen;
-  guint64  serial;         /* bumped on every change, for views that update in place */
+  guint64  serial;         /* changes with every change, never repeats within a NetlensGroups */
 } NetlensGroup;
 
 typedef struct _NetlensGroups NetlensGroups;
