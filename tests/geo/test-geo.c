@@ -255,6 +255,9 @@ test_enrich_and_query (void)
   g_assert_true (query_matches ("country:de", out));
   g_assert_false (query_matches ("country:US", out));
   g_assert_true (query_matches ("asn:3320", out));
+  g_assert_true (query_matches ("asn:AS3320", out));
+  g_assert_true (query_matches ("asn:telekom", out));
+  g_assert_false (query_matches ("asn:hetzner", out));
   g_assert_false (query_matches ("asn:15169", out));
   g_assert_true (query_matches ("country:DE asn:3320", out));
 
