@@ -8,7 +8,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential pkg-config meson ninja-build gettext
   libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev
-  libpcap-dev nettle-dev libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev
+  libpcap-dev nettle-dev libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libjson-glib-dev
   libseccomp-dev libcap-dev libsqlite3-dev libmaxminddb-dev
   desktop-file-utils appstream appstream-util
   dbus polkitd pkexec libcap2-bin netbase
@@ -20,7 +20,7 @@ test_pkgs=(
   tcpdump tshark iproute2 iputils-ping iputils-arping curl openssl
   nginx-light bind9-dnsutils dnsmasq-base openssh-server openssh-client
   ngtcp2-client ngtcp2-server socat tcpreplay libndpi-bin
-  libclang-rt-14-dev libmaxmind-db-writer-perl sqlite3 strace libjson-glib-dev python3
+  libclang-rt-14-dev libmaxmind-db-writer-perl sqlite3 strace python3
   flatpak flatpak-builder flex bison
 )
 

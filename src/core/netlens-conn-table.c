@@ -806,6 +806,12 @@ netlens_conn_table_process (NetlensConnTable    *table,
     }
   if (ts > conn->last_seen)
     conn->last_seen = ts;
+  /* A DNS answer for this address may be handled by another worker at the same moment:
+   * look again during the first packets, so the name does not depend on thread timing. */
+  if (conn->dns_name == NULL && table->config.names != NULL && !created &&
+      conn->tx_packets + conn->rx_packets <= 8 && conn->key.family != NETLENS_FAMILY_MAC)
+    conn->dns_name = netlens_name_cache_lookup (table->config.names, conn->key.family,
+                                                &conn->key.raddr, ts);
 
   {
     guint8 old_state = conn->state;

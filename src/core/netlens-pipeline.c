@@ -105,6 +105,8 @@ struct _NetlensPipeline
   GAsyncQueue          *changes;
   int                   link_type;
   gboolean              started;
+  gint                  started_flag;
+  GMutex                start_mutex;   /* also orders finish() against request_changes() */
   gboolean              finished;
   gint64                last_tick;    /* reader side, microseconds */
   guint                 max_connections;
@@ -395,6 +397,7 @@ netlens_pipeline_new (const NetlensPipelineConfig *config)
   self->link_type = -1;
   self->last_tick = G_MININT64;
   g_mutex_init (&self->sink_mutex);
+  g_mutex_init (&self->start_mutex);
   g_mutex_init (&self->stats_mutex);
   g_mutex_init (&self->owner_mutex);
   g_rw_lock_init (&self->local_lock);
@@ -435,11 +438,19 @@ netlens_pipeline_new (const NetlensPipelineConfig *config)
 
 static void publish_counts (NetlensPipeline *self);
 
+/* The reader thread, the main thread (request_changes) and finish() may all be the
+ * first to need the workers: start them exactly once. */
 static void
 ensure_started (NetlensPipeline *self)
 {
-  if (self->started)
+  if (g_atomic_int_get (&self->started_flag))
     return;
+  g_mutex_lock (&self->start_mutex);
+  if (self->started)
+    {
+      g_mutex_unlock (&self->start_mutex);
+      return;
+    }
   self->started = TRUE;
   for (guint i = 0; i < self->n_workers; i++)
     {
@@ -447,6 +458,8 @@ ensure_started (NetlensPipeline *self)
 
       self->workers[i].thread = g_thread_new (name, worker_main, &self->workers[i]);
     }
+  g_atomic_int_set (&self->started_flag, TRUE);
+  g_mutex_unlock (&self->start_mutex);
 }
 
 void
@@ -803,11 +816,16 @@ netlens_pipeline_finish (NetlensPipeline *self)
 {
   gint64 now = self->last_tick;
 
-  if (self->finished)
-    return;
   ensure_started (self);
-  publish_counts (self);
+  g_mutex_lock (&self->start_mutex);
+  if (self->finished)
+    {
+      g_mutex_unlock (&self->start_mutex);
+      return;
+    }
   self->finished = TRUE;
+  g_mutex_unlock (&self->start_mutex);
+  publish_counts (self);
   for (guint i = 0; i < self->n_workers; i++)
     if (self->workers[i].filling != NULL && self->workers[i].filling->n > 0)
       {
@@ -831,11 +849,13 @@ netlens_pipeline_finish (NetlensPipeline *self)
 void
 netlens_pipeline_request_changes (NetlensPipeline *self)
 {
-  if (self->finished)
-    return;
   ensure_started (self);
-  for (guint i = 0; i < self->n_workers; i++)
-    send_control (self, &self->workers[i], MSG_CHANGES, 0);
+  /* after finish() the workers are gone: nothing to ask */
+  g_mutex_lock (&self->start_mutex);
+  if (!self->finished)
+    for (guint i = 0; i < self->n_workers; i++)
+      send_control (self, &self->workers[i], MSG_CHANGES, 0);
+  g_mutex_unlock (&self->start_mutex);
 }
 
 NetlensChangeSet *
@@ -890,6 +910,7 @@ netlens_pipeline_free (NetlensPipeline *self)
   g_hash_table_unref (self->frags);
   netlens_name_cache_free (self->names);
   g_mutex_clear (&self->sink_mutex);
+  g_mutex_clear (&self->start_mutex);
   g_mutex_clear (&self->stats_mutex);
   g_mutex_clear (&self->owner_mutex);
   g_rw_lock_clear (&self->local_lock);
