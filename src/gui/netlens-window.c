@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -620,11 +622,11 @@ update_status (NetlensWindow *self)
   if (self->job != NULL)
     rate = g_strdup_printf (_("Reading… %.0f%%"), self->job->progress * 100.0);
   else
-    rate = g_strdup_printf (_("%.0f packets/s · %" G_GUINT64_FORMAT " packets"),
+    rate = g_strdup_printf (_("%.0f packets/s · %" PRIu64 " packets"),
                             self->packets_per_s, stats.packets);
   gtk_label_set_text (self->rate_label, rate);
-  drops = g_strdup_printf (_("Dropped: %" G_GUINT64_FORMAT " by the kernel, %"
-                             G_GUINT64_FORMAT " internally"),
+  drops = g_strdup_printf (_("Dropped: %" PRIu64 " by the kernel, %"
+                             PRIu64 " internally"),
                            stats.dropped_kernel + stats.dropped_interface, stats.dropped_internal);
   gtk_label_set_text (self->drops_label, drops);
 
@@ -1572,7 +1574,7 @@ on_read_done_cb (GObject      *object,
       if (job->info.damage != NULL)
         {
           g_autofree char *detail =
-            g_strdup_printf (_("%s. The connections up to byte %" G_GUINT64_FORMAT " are shown."),
+            g_strdup_printf (_("%s. The connections up to byte %" PRIu64 " are shown."),
                              job->info.damage->message, job->info.damage_offset);
           show_error (self, _("The capture file is damaged"), detail, RETRY_NONE);
         }
