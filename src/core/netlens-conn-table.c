@@ -54,6 +54,7 @@ struct _NetlensConnTable
   guint32                next_index;
   guint64                evicted;
   GHashTable            *tombstones;   /* NetlensFlowKey -> Tombstone (canonical key) */
+  gint64                 tombstones_next_expiry;  /* no tombstone expires before this */
 };
 
 void
@@ -495,7 +496,9 @@ end_row (NetlensConnTable  *table,
   if (table->config.ended != NULL)
     table->config.ended (conn, table->config.ended_data);
 
-  if (conn->key.proto == NETLENS_PROTO_TCP &&
+  /* No packet follows the end of a capture: a tombstone would never be read. */
+  if (reason != NETLENS_END_END_OF_CAPTURE &&
+      conn->key.proto == NETLENS_PROTO_TCP &&
       (conn->state == NETLENS_STATE_CLOSED || conn->state == NETLENS_STATE_TIME_WAIT ||
        reason == NETLENS_END_CLOSED))
     {
@@ -503,15 +506,22 @@ end_row (NetlensConnTable  *table,
       NetlensFlowKey ck;
 
       canonical_key (&conn->key, &ck);
-      if (g_hash_table_size (table->tombstones) >= TOMBSTONE_MAX)
+      /* Scan a full table only when something in it can have expired: the scan
+       * remembers the earliest expiry it left behind. */
+      if (g_hash_table_size (table->tombstones) >= TOMBSTONE_MAX &&
+          when > table->tombstones_next_expiry)
         {
           GHashTableIter iter;
           gpointer v;
+          gint64 next = G_MAXINT64;
 
           g_hash_table_iter_init (&iter, table->tombstones);
           while (g_hash_table_iter_next (&iter, NULL, &v))
             if (((Tombstone *) v)->until < when)
               g_hash_table_iter_remove (&iter);
+            else
+              next = MIN (next, ((Tombstone *) v)->until);
+          table->tombstones_next_expiry = next;
         }
       if (g_hash_table_size (table->tombstones) < TOMBSTONE_MAX)
         {
@@ -519,6 +529,7 @@ end_row (NetlensConnTable  *table,
           t->until = when + TOMBSTONE_US;
           t->generation = conn->generation;
           g_hash_table_replace (table->tombstones, g_memdup2 (&ck, sizeof ck), t);
+          table->tombstones_next_expiry = MIN (table->tombstones_next_expiry, t->until);
         }
     }
 

@@ -58,6 +58,7 @@ typedef struct
 {
   guint8        *buf;
   guint32        len;
+  guint32        cap;           /* bytes allocated at buf: grows by need up to NETLENS_STREAM_CAP */
   guint32        next_seq;      /* sequence number of the byte after buf[len - 1] */
   guint32        skip;          /* bytes the dissector wants dropped as they arrive */
   guint64        consumed_total;

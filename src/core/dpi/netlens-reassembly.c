@@ -42,8 +42,18 @@ stream_deliver (NetlensStream *stream,
   if (len == 0)
     return;
 
-  if (stream->buf == NULL)
-    stream->buf = g_malloc (NETLENS_STREAM_CAP);
+  if (stream->len + len > stream->cap && stream->cap < NETLENS_STREAM_CAP)
+    {
+      /* grow by need: most streams hold one small message at a time */
+      gsize want = MIN ((gsize) stream->len + len, (gsize) NETLENS_STREAM_CAP);
+      gsize cap = MAX ((gsize) stream->cap, 512);
+
+      while (cap < want)
+        cap *= 2;
+      cap = MIN (cap, (gsize) NETLENS_STREAM_CAP);
+      stream->buf = g_realloc (stream->buf, cap);
+      stream->cap = (guint32) cap;
+    }
   if (len > NETLENS_STREAM_CAP - stream->len)
     {
       /* The dissector did not consume: it waits for more than a bounded buffer holds. */
@@ -169,6 +179,12 @@ _netlens_stream_consume (NetlensStream *stream,
   memmove (stream->buf, stream->buf + n, stream->len - n);
   stream->len -= (guint32) n;
   stream->consumed_total += n;
+  if (stream->len == 0)
+    {
+      /* nothing waits: give the memory back until the next bytes arrive */
+      g_clear_pointer (&stream->buf, g_free);
+      stream->cap = 0;
+    }
   if (stream->overflow && stream->len < NETLENS_STREAM_CAP)
     {
       /* Bytes were lost beyond the cap: the stream cannot be followed any more. */
