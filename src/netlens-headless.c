@@ -21,6 +21,7 @@
 
 #include "netlens-export.h"
 #include "netlens-file-source.h"
+#include "netlens-geo.h"
 #include "netlens-headless.h"
 #include "netlens-history.h"
 #include "netlens-live-source.h"
@@ -34,6 +35,7 @@ typedef struct
   NetlensExport            *export;
   NetlensHistory           *history;
   NetlensPcapngAnnotations *annotations;
+  NetlensGeo               *geo;          /* NULL without a GeoIP database */
 } Sinks;
 
 static void
@@ -42,6 +44,9 @@ sinks_row (NetlensConnection *conn,
 {
   Sinks *sinks = data;
 
+  /* before the filter sees the row, so that country: and asn: work */
+  if (sinks->geo != NULL)
+    netlens_geo_enrich (sinks->geo, conn);
   netlens_export_write_row (sinks->export, conn);
   if (sinks->annotations != NULL)
     netlens_pcapng_annotations_add (sinks->annotations, conn);
@@ -280,10 +285,12 @@ run_read (NetlensOptions      *o,
   if (query != NULL && !netlens_query_is_match_all (query))
     netlens_export_set_filter (export, match_query, query);
   sinks.export = export;
+  sinks.geo = netlens_geo_open_default (NULL);
   netlens_pipeline_set_row_sink (pipeline, sinks_row, &sinks);
 
   ok = netlens_file_source_read (pipeline, o->read_file, &info, NULL, NULL, NULL, &error);
   netlens_pipeline_finish (pipeline);
+  g_clear_pointer (&sinks.geo, netlens_geo_free);
   if (close_history (sinks.history) != NETLENS_EXIT_OK)
     code = NETLENS_EXIT_USAGE;
   if (!ok)
@@ -377,6 +384,7 @@ run_live (NetlensOptions      *o,
   if (query != NULL && !netlens_query_is_match_all (query))
     netlens_export_set_filter (export, match_query, query);
   sinks.export = export;
+  sinks.geo = netlens_geo_open_default (NULL);
   netlens_pipeline_set_row_sink (pipeline, sinks_row, &sinks);
 
   source.interface = o->interface;
@@ -387,6 +395,7 @@ run_live (NetlensOptions      *o,
   source.link_type = netlens_pipeline_get_link_type (pipeline);
   /* what was captured is kept, whatever stopped the capture */
   netlens_pipeline_finish (pipeline);
+  g_clear_pointer (&sinks.geo, netlens_geo_free);
   if (close_history (sinks.history) != NETLENS_EXIT_OK)
     code = NETLENS_EXIT_USAGE;
   netlens_pipeline_get_stats (pipeline, &stats);
