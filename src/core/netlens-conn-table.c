@@ -863,8 +863,14 @@ netlens_conn_table_process (NetlensConnTable    *table,
 
     if (table->config.dpi)
       {
+        if (created && conn->key.proto == NETLENS_PROTO_UDP && table->config.quic_join != NULL &&
+            pkt->payload_len > 0 && (pkt->payload[0] & 0x80) != 0)
+          table->config.quic_join (conn, pkt, from_local, table->config.lookup_data);
         if (conn->key.proto == NETLENS_PROTO_TCP || conn->key.proto == NETLENS_PROTO_UDP)
           netlens_dpi_inspect (conn, pkt, from_local, table->config.names);
+        if (conn->app == NETLENS_APP_QUIC && table->config.quic_register != NULL &&
+            pkt->payload_len > 0 && (pkt->payload[0] & 0x80) != 0)
+          table->config.quic_register (conn, pkt, from_local, table->config.lookup_data);
         else if (conn->key.proto != NETLENS_PROTO_IP_OTHER && conn->key.proto != NETLENS_PROTO_L2)
           netlens_dpi_note_control (conn, pkt, from_local);
       }

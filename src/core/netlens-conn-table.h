@@ -60,6 +60,19 @@ typedef gboolean (*NetlensIsLocal) (NetlensFamily      family,
                                     const NetlensAddr *addr,
                                     gpointer           user_data);
 
+/* QUIC connection IDs shared by every shard, so that a connection that moved to a new
+ * address or port (migration, NAT rebinding) joins its first row's DPI results:
+ * REGISTER is called with every long-header packet of a QUIC row; JOIN with the first
+ * packet of a new UDP row, returning TRUE when it joined a known connection. */
+typedef void     (*NetlensQuicRegister) (NetlensConnection   *conn,
+                                         const NetlensPacket *pkt,
+                                         gboolean             from_local,
+                                         gpointer             user_data);
+typedef gboolean (*NetlensQuicJoin)     (NetlensConnection   *conn,
+                                         const NetlensPacket *pkt,
+                                         gboolean             from_local,
+                                         gpointer             user_data);
+
 typedef struct
 {
   const NetlensTimeouts *timeouts;
@@ -73,6 +86,8 @@ typedef struct
   gpointer               ended_data;
   NetlensOwnerLookup     owner_lookup;    /* may be NULL */
   NetlensIsLocal         is_local;        /* NULL: files, the initiator is local */
+  NetlensQuicRegister    quic_register;   /* may be NULL */
+  NetlensQuicJoin        quic_join;       /* may be NULL */
   gpointer               lookup_data;
 } NetlensConnTableConfig;
 

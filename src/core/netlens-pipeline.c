@@ -96,6 +96,24 @@ typedef struct
   guint16 dport;
 } FragPorts;
 
+#define QUIC_CIDS_MAX 16384
+
+typedef struct
+{
+  guint32     row_id;
+  gboolean    owned_by_client;  /* the ID names the client's end (packets to it go to the client) */
+  NetlensDpi *results;
+} QuicEntry;
+
+static void
+quic_entry_free (gpointer p)
+{
+  QuicEntry *e = p;
+
+  netlens_dpi_free (e->results);
+  g_free (e);
+}
+
 struct _NetlensPipeline
 {
   NetlensPipelineConfig config;
@@ -129,6 +147,9 @@ struct _NetlensPipeline
   GRWLock               local_lock;
   GHashTable           *local_addrs;  /* family byte + address (17 bytes) as GBytes */
   gint                  has_local;
+
+  GMutex                quic_mutex;
+  GHashTable           *quic_cids;    /* connection ID (GBytes) -> QuicEntry */
 
   GHashTable           *frags;        /* reader side: fragment id -> FragPorts */
   GString              *frag_key;
@@ -362,6 +383,74 @@ worker_main (gpointer data)
   return NULL;
 }
 
+/* Rows are oriented with the client local (files: the initiator; live: this machine),
+ * so the sender of a packet from the local side is the client. */
+static void
+quic_register (NetlensConnection   *conn,
+               const NetlensPacket *pkt,
+               gboolean             from_local,
+               gpointer             user_data)
+{
+  NetlensPipeline *self = user_data;
+  guint8 dcid[20], scid[20], dl = 0, sl = 0;
+
+  if (conn->dpi == NULL ||
+      !netlens_dpi_quic_long_header_cids (pkt->payload, pkt->payload_len, dcid, &dl, scid, &sl))
+    return;
+  g_mutex_lock (&self->quic_mutex);
+  if (g_hash_table_size (self->quic_cids) >= QUIC_CIDS_MAX)
+    g_hash_table_remove_all (self->quic_cids);
+  for (guint i = 0; i < 2; i++)
+    {
+      const guint8 *cid = i == 0 ? dcid : scid;
+      guint8 len = i == 0 ? dl : sl;
+      QuicEntry *e;
+
+      /* zero-length IDs identify nothing; short ones would join strangers */
+      if (len < 4)
+        continue;
+      e = g_new0 (QuicEntry, 1);
+      e->row_id = conn->id;
+      /* the destination ID of a packet from the client names the server's end */
+      e->owned_by_client = (i == 0) ? !from_local : from_local;
+      e->results = netlens_dpi_copy_results (conn->dpi);
+      g_hash_table_replace (self->quic_cids, g_bytes_new (cid, len), e);
+    }
+  g_mutex_unlock (&self->quic_mutex);
+}
+
+static gboolean
+quic_join (NetlensConnection   *conn,
+           const NetlensPacket *pkt,
+           gboolean             from_local,
+           gpointer             user_data)
+{
+  NetlensPipeline *self = user_data;
+  guint8 dcid[20], scid[20], dl = 0, sl = 0;
+  gboolean joined = FALSE;
+
+  if (!netlens_dpi_quic_long_header_cids (pkt->payload, pkt->payload_len, dcid, &dl, scid, &sl) ||
+      dl < 4)
+    return FALSE;
+  g_mutex_lock (&self->quic_mutex);
+  if (g_hash_table_size (self->quic_cids) > 0)
+    {
+      g_autoptr(GBytes) key = g_bytes_new_static (dcid, dl);
+      QuicEntry *e = g_hash_table_lookup (self->quic_cids, key);
+
+      if (e != NULL && e->row_id != conn->id)
+        {
+          /* a packet to the client's ID comes from the server, and the other way round */
+          gboolean sender_is_client = !e->owned_by_client;
+
+          netlens_dpi_join_quic (conn, e->results, sender_is_client ? from_local : !from_local);
+          joined = TRUE;
+        }
+    }
+  g_mutex_unlock (&self->quic_mutex);
+  return joined;
+}
+
 static NetlensConnTable *
 make_table (NetlensPipeline *self,
             guint            i,
@@ -380,6 +469,8 @@ make_table (NetlensPipeline *self,
   tc.ended_data = self;
   tc.owner_lookup = lookup_owner;
   tc.is_local = self->config.live ? is_local_addr : NULL;
+  tc.quic_register = quic_register;
+  tc.quic_join = quic_join;
   tc.lookup_data = self;
   return netlens_conn_table_new (&tc);
 }
@@ -406,6 +497,9 @@ netlens_pipeline_new (const NetlensPipelineConfig *config)
                                              (GDestroyNotify) g_bytes_unref, NULL);
   self->frags = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
                                        (GDestroyNotify) g_bytes_unref, g_free);
+  g_mutex_init (&self->quic_mutex);
+  self->quic_cids = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                           (GDestroyNotify) g_bytes_unref, quic_entry_free);
   self->names = netlens_name_cache_new (NAME_CACHE_ENTRIES, NAME_CACHE_FRESHNESS_S);
   self->free_batches = g_async_queue_new ();
   self->changes = g_async_queue_new_full ((GDestroyNotify) netlens_change_set_free);
@@ -908,6 +1002,8 @@ netlens_pipeline_free (NetlensPipeline *self)
   g_hash_table_unref (self->owners);
   g_hash_table_unref (self->local_addrs);
   g_hash_table_unref (self->frags);
+  g_hash_table_unref (self->quic_cids);
+  g_mutex_clear (&self->quic_mutex);
   netlens_name_cache_free (self->names);
   g_mutex_clear (&self->sink_mutex);
   g_mutex_clear (&self->start_mutex);
