@@ -65,7 +65,11 @@ test_missing_file (void)
   /* one clear line naming the file and the problem */
   g_assert_nonnull (strstr (err, "/nonexistent/x.pcap"));
   g_assert_nonnull (strstr (err, "No such file"));
-  g_assert_cmpuint (g_strv_length (g_strsplit (g_strstrip (err), "\n", -1)), ==, 1);
+  {
+    g_auto(GStrv) lines = g_strsplit (g_strstrip (err), "\n", -1);
+
+    g_assert_cmpuint (g_strv_length (lines), ==, 1);
+  }
   g_assert_cmpstr (out, ==, "");
 }
 
