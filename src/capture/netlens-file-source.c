@@ -23,6 +23,9 @@
 
 G_DEFINE_QUARK (netlens-file-error-quark, netlens_file_error)
 
+/* 9999-12-31T23:59:59Z */
+#define MAX_TIMESTAMP_S G_GINT64_CONSTANT (253402300799)
+
 void
 netlens_file_info_clear (NetlensFileInfo *info)
 {
@@ -124,7 +127,10 @@ netlens_file_source_read (NetlensPipeline *pipeline,
   good_offset = file_offset (p);
   while ((rc = pcap_next_ex (p, &hdr, &data)) == 1)
     {
-      gint64 ts = (gint64) hdr->ts.tv_sec * G_USEC_PER_SEC + hdr->ts.tv_usec / 1000;
+      /* A damaged or hostile file may carry any timestamp: keep it within what RFC 3339
+       * can write (years 1970..9999), so that later arithmetic cannot overflow. */
+      gint64 secs = CLAMP ((gint64) hdr->ts.tv_sec, 0, MAX_TIMESTAMP_S);
+      gint64 ts = secs * G_USEC_PER_SEC + (gint64) (hdr->ts.tv_usec % 1000000000) / 1000;
 
       if (info->packets == 0)
         info->first_ts_us = ts;
