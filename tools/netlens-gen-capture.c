@@ -750,7 +750,8 @@ tls_server_hello (Gen *g, guint8 *out, const guint8 *session_id, gsize session_i
   rng_fill (g, q + 2, 32);
   q += 34;
   *q++ = (guint8) session_id_len;
-  memcpy (q, session_id, session_id_len);
+  if (session_id_len > 0)  /* QUIC ServerHellos have none (session_id NULL) */
+    memcpy (q, session_id, session_id_len);
   q += session_id_len;
   put16 (q, 0x1301 + rng_below (g, 2));   /* TLS_AES_128_GCM_SHA256 or _256_ */
   q[2] = 0;

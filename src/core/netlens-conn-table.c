@@ -46,7 +46,8 @@ struct _NetlensConnTable
   NetlensConnection    **buckets;
   guint                  n_buckets;   /* a power of two */
   guint                  size;
-  NetlensConnection     *wheel[WHEEL_SLOTS];
+  NetlensConnection     *wheel[WHEEL_SLOTS];       /* newest first */
+  NetlensConnection     *wheel_tail[WHEEL_SLOTS];  /* oldest of each slot */
   gint64                 wheel_second; /* last second processed, -1 before the first packet */
   NetlensConnection     *dirty;
   NetlensConnection     *zombies;      /* ended while on the dirty list */
@@ -426,6 +427,8 @@ wheel_unlink (NetlensConnTable  *table,
     table->wheel[conn->wheel_slot] = conn->wheel_next;
   if (conn->wheel_next != NULL)
     conn->wheel_next->wheel_prev = conn->wheel_prev;
+  else
+    table->wheel_tail[conn->wheel_slot] = conn->wheel_prev;
   conn->wheel_prev = conn->wheel_next = NULL;
   conn->extra_flags &= ~EXTRA_IN_WHEEL;
 }
@@ -446,6 +449,8 @@ wheel_insert (NetlensConnTable  *table,
   conn->wheel_next = table->wheel[slot];
   if (conn->wheel_next != NULL)
     conn->wheel_next->wheel_prev = conn;
+  else
+    table->wheel_tail[slot] = conn;
   table->wheel[slot] = conn;
   conn->wheel_slot = (guint16) slot;
   conn->extra_flags |= EXTRA_IN_WHEEL;
@@ -552,23 +557,56 @@ tcp_is_closing (const NetlensConnection *conn)
          conn->state == NETLENS_STATE_CLOSED || conn->state == NETLENS_STATE_TIME_WAIT;
 }
 
+/* How many rows of the earliest slot are weighed against each other for eviction. */
+#define EVICT_CANDIDATES 64
+
+static gboolean
+evict_before (const NetlensConnection *a,
+              const NetlensConnection *b)
+{
+  gboolean a_one_way = a->tx_packets == 0 || a->rx_packets == 0;
+  gboolean b_one_way = b->tx_packets == 0 || b->rx_packets == 0;
+
+  if (a_one_way != b_one_way)
+    return a_one_way;
+  return a->last_seen < b->last_seen;
+}
+
 static void
 evict_one (NetlensConnTable *table,
            gint64            now)
 {
-  /* The row nearest its deadline goes first: half-open and idle rows have short
-   * deadlines, established rows with traffic long ones. */
-  for (guint i = 1; i <= WHEEL_SLOTS; i++)
+  /* Rows that went one way only (half-open, unanswered) go before rows with traffic in
+   * both directions, whatever their timeouts; among them the one quiet the longest.  The
+   * search walks the wheel from the nearest deadline, looking at each slot's oldest rows
+   * (its tail), and stops at the first slot that offers a one-way row.  Without one, the
+   * row nearest its deadline goes. */
+  NetlensConnection *fallback = NULL, *victim = NULL;
+  guint looked = 0;
+
+  for (guint i = 1; i <= WHEEL_SLOTS && looked < 8 * EVICT_CANDIDATES; i++)
     {
       guint slot = (guint) ((table->wheel_second + i) & WHEEL_MASK);
+      guint n = 0;
 
-      if (table->wheel[slot] != NULL)
+      for (NetlensConnection *c = table->wheel_tail[slot]; c != NULL && n < EVICT_CANDIDATES;
+           c = c->wheel_prev, n++)
         {
-          table->evicted++;
-          end_row (table, table->wheel[slot], NETLENS_END_EVICTED, now);
-          return;
+          if (fallback == NULL)
+            fallback = c;
+          if ((c->tx_packets == 0 || c->rx_packets == 0) && (victim == NULL || evict_before (c, victim)))
+            victim = c;
         }
+      looked += n;
+      if (victim != NULL)
+        break;
     }
+  if (victim == NULL)
+    victim = fallback;
+  if (victim == NULL)
+    return;
+  table->evicted++;
+  end_row (table, victim, NETLENS_END_EVICTED, now);
 }
 
 static NetlensConnection *
@@ -893,6 +931,7 @@ run_slot (NetlensConnTable *table,
   NetlensConnection *list = table->wheel[slot];
 
   table->wheel[slot] = NULL;
+  table->wheel_tail[slot] = NULL;
   while (list != NULL)
     {
       NetlensConnection *conn = list;
