@@ -200,7 +200,9 @@ _netlens_ssh_feed (NetlensSshInfo *info,
       guint8 padding = data[pos + 4];
       guint8 code = data[pos + 5];
 
-      if (plen < 5 || plen > SSH_MAX_PACKET || padding >= plen)
+      /* packet_length covers padding_length (1), the payload (at least the message code)
+       * and the padding: a padding that leaves no room for the code is malformed. */
+      if (plen < 5 || plen > SSH_MAX_PACKET || (guint32) padding + 2 > plen)
         {
           *error = TRUE;
           return pos;
