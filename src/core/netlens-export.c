@@ -18,6 +18,7 @@
 
 #include "netlens-dpi.h"
 #include "netlens-export.h"
+#include "netlens-json.h"
 
 #define SCHEMA_VERSION 1
 
@@ -53,64 +54,51 @@ void
 netlens_append_json_string (GString    *out,
                             const char *text)
 {
-  if (text == NULL)
-    {
-      g_string_append (out, "null");
-      return;
-    }
-  g_string_append_c (out, '"');
-  for (const guchar *p = (const guchar *) text; *p; p++)
-    {
-      switch (*p)
-        {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        default:
-          if (*p < 0x20 || *p == 0x7f)
-            g_string_append_printf (out, "\\u%04x", *p);
-          else
-            g_string_append_c (out, *p);
-        }
-    }
-  g_string_append_c (out, '"');
+  netlens_json_append_string (out, text);
 }
 
 void
 netlens_append_timestamp (GString *out,
                           gint64   ts_us)
 {
-  time_t secs = (time_t) (ts_us >= 0 ? ts_us / 1000000 : (ts_us - 999999) / 1000000);
-  gint64 usec = ts_us - (gint64) secs * 1000000;
-  struct tm tm;
-
-  if (gmtime_r (&secs, &tm) == NULL)
-    {
-      g_string_append (out, "null");
-      return;
-    }
-  g_string_append_printf (out, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06" G_GINT64_FORMAT "Z\"",
-                          tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                          tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
+  netlens_json_append_timestamp (out, ts_us);
 }
+
+#define lit(out, text) netlens_json_append_lit (out, text)
 
 static void
 append_endpoint (GString                 *out,
                  const NetlensConnection *conn,
                  gboolean                 local)
 {
+  const NetlensAddr *a = local ? &conn->key.laddr : &conn->key.raddr;
   char addr[64];
 
-  netlens_addr_to_string (conn->key.family, local ? &conn->key.laddr : &conn->key.raddr,
-                          addr, sizeof addr);
-  g_string_append (out, "{\"address\":");
-  netlens_append_json_string (out, addr);
-  if (netlens_proto_has_ports (conn->key.proto))
-    g_string_append_printf (out, ",\"port\":%u}", local ? conn->key.lport : conn->key.rport);
+  lit (out, "{\"address\":");
+  if (conn->key.family == NETLENS_FAMILY_IPV4 || conn->key.family == NETLENS_FAMILY_IPV6)
+    {
+      /* address text needs no escaping */
+      gsize n = conn->key.family == NETLENS_FAMILY_IPV4
+                ? netlens_json_format_ipv4 (addr, a->bytes)
+                : netlens_json_format_ipv6 (addr, a->bytes);
+
+      g_string_append_c (out, '"');
+      g_string_append_len (out, addr, n);
+      g_string_append_c (out, '"');
+    }
   else
-    g_string_append (out, ",\"port\":null}");
+    {
+      netlens_addr_to_string (conn->key.family, a, addr, sizeof addr);
+      netlens_json_append_string (out, addr);
+    }
+  if (netlens_proto_has_ports (conn->key.proto))
+    {
+      lit (out, ",\"port\":");
+      netlens_json_append_uint (out, local ? conn->key.lport : conn->key.rport);
+      g_string_append_c (out, '}');
+    }
+  else
+    lit (out, ",\"port\":null}");
 }
 
 static void
@@ -119,20 +107,24 @@ append_owner (GString            *out,
 {
   if (owner == NULL)
     {
-      g_string_append (out, "null");
+      lit (out, "null");
       return;
     }
-  g_string_append_printf (out, "{\"pid\":%u,\"name\":", owner->pid);
-  netlens_append_json_string (out, owner->name);
-  g_string_append (out, ",\"cmdline\":");
-  netlens_append_json_string (out, owner->cmdline);
-  g_string_append (out, ",\"user\":");
-  netlens_append_json_string (out, owner->user);
-  g_string_append_printf (out, ",\"uid\":%u,\"exe\":", owner->uid);
-  netlens_append_json_string (out, owner->exe);
-  g_string_append (out, ",\"app_id\":");
-  netlens_append_json_string (out, owner->app_id);
-  g_string_append (out, "}");
+  lit (out, "{\"pid\":");
+  netlens_json_append_uint (out, owner->pid);
+  lit (out, ",\"name\":");
+  netlens_json_append_string (out, owner->name);
+  lit (out, ",\"cmdline\":");
+  netlens_json_append_string (out, owner->cmdline);
+  lit (out, ",\"user\":");
+  netlens_json_append_string (out, owner->user);
+  lit (out, ",\"uid\":");
+  netlens_json_append_uint (out, owner->uid);
+  lit (out, ",\"exe\":");
+  netlens_json_append_string (out, owner->exe);
+  lit (out, ",\"app_id\":");
+  netlens_json_append_string (out, owner->app_id);
+  g_string_append_c (out, '}');
 }
 
 void
@@ -141,69 +133,75 @@ netlens_connection_write_json (const NetlensConnection *conn,
 {
   char proto[32];
 
-  g_string_append (out, "{\"protocol\":");
-  netlens_append_json_string (out, netlens_connection_protocol_name (conn, proto, sizeof proto));
-  g_string_append_printf (out, ",\"generation\":%u,\"local\":", conn->generation);
+  lit (out, "{\"protocol\":");
+  netlens_json_append_string (out, netlens_connection_protocol_name (conn, proto, sizeof proto));
+  lit (out, ",\"generation\":");
+  netlens_json_append_uint (out, conn->generation);
+  lit (out, ",\"local\":");
   append_endpoint (out, conn, TRUE);
-  g_string_append (out, ",\"remote\":");
+  lit (out, ",\"remote\":");
   append_endpoint (out, conn, FALSE);
-  g_string_append (out, ",\"state\":");
-  netlens_append_json_string (out, netlens_state_to_string (conn->state));
-  g_string_append (out, ",\"app_state\":");
-  netlens_append_json_string (out, netlens_app_state_to_string (conn->app_state));
-  g_string_append (out, ",\"app\":");
-  netlens_append_json_string (out, netlens_app_to_string (conn->app));
-  g_string_append (out, ",\"service\":");
-  netlens_append_json_string (out, netlens_connection_get_service (conn));
-  g_string_append (out, ",\"first_seen\":");
-  netlens_append_timestamp (out, conn->first_seen);
-  g_string_append (out, ",\"last_seen\":");
-  netlens_append_timestamp (out, conn->last_seen);
-  g_string_append (out, ",\"ended\":");
+  lit (out, ",\"state\":");
+  netlens_json_append_string (out, netlens_state_to_string (conn->state));
+  lit (out, ",\"app_state\":");
+  netlens_json_append_string (out, netlens_app_state_to_string (conn->app_state));
+  lit (out, ",\"app\":");
+  netlens_json_append_string (out, netlens_app_to_string (conn->app));
+  lit (out, ",\"service\":");
+  netlens_json_append_string (out, netlens_connection_get_service (conn));
+  lit (out, ",\"first_seen\":");
+  netlens_json_append_timestamp (out, conn->first_seen);
+  lit (out, ",\"last_seen\":");
+  netlens_json_append_timestamp (out, conn->last_seen);
+  lit (out, ",\"ended\":");
   if (conn->ended != 0)
-    netlens_append_timestamp (out, conn->ended);
+    netlens_json_append_timestamp (out, conn->ended);
   else
-    g_string_append (out, "null");
-  g_string_append (out, ",\"end_reason\":");
-  netlens_append_json_string (out, netlens_end_reason_to_string (conn->end_reason));
-  g_string_append_printf (out,
-                          ",\"tx\":{\"packets\":%u,\"bytes\":%" G_GUINT64_FORMAT "}"
-                          ",\"rx\":{\"packets\":%u,\"bytes\":%" G_GUINT64_FORMAT "}",
-                          conn->tx_packets, conn->tx_bytes, conn->rx_packets, conn->rx_bytes);
-  g_string_append (out, ",\"names\":{\"best\":");
-  netlens_append_json_string (out, netlens_connection_get_best_name (conn));
-  g_string_append (out, ",\"sni\":");
-  netlens_append_json_string (out, netlens_connection_get_sni (conn));
-  g_string_append (out, ",\"http_host\":");
-  netlens_append_json_string (out, netlens_connection_get_http_host (conn));
-  g_string_append (out, ",\"dns\":[");
+    lit (out, "null");
+  lit (out, ",\"end_reason\":");
+  netlens_json_append_string (out, netlens_end_reason_to_string (conn->end_reason));
+  lit (out, ",\"tx\":{\"packets\":");
+  netlens_json_append_uint (out, conn->tx_packets);
+  lit (out, ",\"bytes\":");
+  netlens_json_append_uint (out, conn->tx_bytes);
+  lit (out, "},\"rx\":{\"packets\":");
+  netlens_json_append_uint (out, conn->rx_packets);
+  lit (out, ",\"bytes\":");
+  netlens_json_append_uint (out, conn->rx_bytes);
+  lit (out, "},\"names\":{\"best\":");
+  netlens_json_append_string (out, netlens_connection_get_best_name (conn));
+  lit (out, ",\"sni\":");
+  netlens_json_append_string (out, netlens_connection_get_sni (conn));
+  lit (out, ",\"http_host\":");
+  netlens_json_append_string (out, netlens_connection_get_http_host (conn));
+  lit (out, ",\"dns\":[");
   if (conn->dns_name != NULL)
-    netlens_append_json_string (out, conn->dns_name);
-  g_string_append (out, "],\"reverse\":");
-  netlens_append_json_string (out, conn->reverse_name);
-  g_string_append (out, "},\"process\":");
+    netlens_json_append_string (out, conn->dns_name);
+  lit (out, "],\"reverse\":");
+  netlens_json_append_string (out, conn->reverse_name);
+  lit (out, "},\"process\":");
   append_owner (out, conn->process);
-  g_string_append (out, ",\"peer_process\":");
+  lit (out, ",\"peer_process\":");
   append_owner (out, conn->peer_process);
-  g_string_append (out, ",\"geo\":");
+  lit (out, ",\"geo\":");
   if (conn->country != NULL || conn->asn != 0)
     {
-      g_string_append (out, "{\"country\":");
-      netlens_append_json_string (out, conn->country);
-      g_string_append (out, ",\"asn\":");
+      lit (out, "{\"country\":");
+      netlens_json_append_string (out, conn->country);
+      lit (out, ",\"asn\":");
       if (conn->asn != 0)
-        g_string_append_printf (out, "%u", conn->asn);
+        netlens_json_append_uint (out, conn->asn);
       else
-        g_string_append (out, "null");
-      g_string_append (out, ",\"as_org\":");
-      netlens_append_json_string (out, conn->as_org);
-      g_string_append (out, "}");
+        lit (out, "null");
+      lit (out, ",\"as_org\":");
+      netlens_json_append_string (out, conn->as_org);
+      g_string_append_c (out, '}');
     }
   else
-    g_string_append (out, "null");
-  g_string_append (out, ",\"dpi\":");
+    lit (out, "null");
+  lit (out, ",\"dpi\":");
   netlens_dpi_write_json (conn->dpi, out);
-  g_string_append (out, "}");
+  g_string_append_c (out, '}');
 }
 
 /* ---- CSV ---------------------------------------------------------------------- */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "netlens-dpi-private.h"
+#include "netlens-json.h"
 
 /* UDP packets we look at before giving up on a flow nobody recognised. */
 #define UDP_PROBE_PACKETS 8
@@ -1014,29 +1015,7 @@ netlens_dpi_foreach_text (const NetlensDpi *dpi,
 static void
 json_string (GString *out, const char *text)
 {
-  if (text == NULL)
-    {
-      g_string_append (out, "null");
-      return;
-    }
-  g_string_append_c (out, '"');
-  for (const guchar *p = (const guchar *) text; *p; p++)
-    {
-      switch (*p)
-        {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        default:
-          if (*p < 0x20 || *p == 0x7f)
-            g_string_append_printf (out, "\\u%04x", *p);
-          else
-            g_string_append_c (out, *p);
-        }
-    }
-  g_string_append_c (out, '"');
+  netlens_json_append_string (out, text);
 }
 
 /* Text from the wire is not trusted to be UTF-8: make it so before it is written. */
@@ -1066,27 +1045,48 @@ json_list (GString *out, const GPtrArray *list)
 static void
 json_key (GString *out, const char *key, gboolean *first)
 {
+  char buf[64];
+  gsize n = strlen (key), k = 0;
+
   if (!*first)
-    g_string_append_c (out, ',');
+    buf[k++] = ',';
   *first = FALSE;
-  g_string_append_c (out, '"');
-  g_string_append (out, key);
-  g_string_append (out, "\":");
+  if (n > sizeof buf - 4)
+    {
+      g_string_append_len (out, buf, k);
+      g_string_append_c (out, '"');
+      g_string_append_len (out, key, n);
+      g_string_append_len (out, "\":", 2);
+      return;
+    }
+  buf[k++] = '"';
+  memcpy (buf + k, key, n);
+  k += n;
+  buf[k++] = '"';
+  buf[k++] = ':';
+  g_string_append_len (out, buf, k);
 }
 
 static void
 json_bool (GString *out, gboolean v)
 {
-  g_string_append (out, v ? "true" : "false");
+  if (v)
+    g_string_append_len (out, "true", 4);
+  else
+    g_string_append_len (out, "false", 5);
 }
 
 static void
 json_hex16_or_null (GString *out, gboolean have, guint16 v)
 {
   if (have)
-    g_string_append_printf (out, "\"0x%04x\"", v);
+    {
+      g_string_append_c (out, '"');
+      netlens_json_append_hex (out, v, 4);
+      g_string_append_c (out, '"');
+    }
   else
-    g_string_append (out, "null");
+    netlens_json_append_lit (out, "null");
 }
 
 static void
@@ -1100,23 +1100,27 @@ write_http (GString *out, const NetlensHttpInfo *http)
   json_key (out, "methods", &first);
   json_list (out, http->methods);
   json_key (out, "requests", &first);
-  g_string_append_printf (out, "%u", http->requests);
+  netlens_json_append_uint (out, http->requests);
   json_key (out, "path", &first);
   json_wire_string (out, http->path);
   json_key (out, "user_agent", &first);
   json_wire_string (out, http->user_agent);
   json_key (out, "responses", &first);
-  g_string_append_printf (out, "%u", http->responses);
+  netlens_json_append_uint (out, http->responses);
   json_key (out, "status", &first);
   if (http->status)
-    g_string_append_printf (out, "%u", http->status);
+    netlens_json_append_uint (out, http->status);
   else
-    g_string_append (out, "null");
+    netlens_json_append_lit (out, "null");
   json_key (out, "statuses", &first);
   g_string_append_c (out, '[');
   for (guint i = 0; http->statuses != NULL && i < http->statuses->len; i++)
-    g_string_append_printf (out, "%s%u", i ? "," : "", g_array_index (http->statuses, guint16, i));
-  g_string_append (out, "]}");
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      netlens_json_append_uint (out, g_array_index (http->statuses, guint16, i));
+    }
+  netlens_json_append_lit (out, "]}");
 }
 
 static void
@@ -1127,7 +1131,7 @@ write_tls_fields (GString *out, const NetlensTlsInfo *tls, gboolean *first)
   json_key (out, "alpn", first);
   json_list (out, tls->alpn);
   json_key (out, "client_hellos", first);
-  g_string_append_printf (out, "%u", tls->client_hellos);
+  netlens_json_append_uint (out, tls->client_hellos);
   json_key (out, "client_hello_legacy_versions", first);
   json_list (out, tls->legacy_versions);
   json_key (out, "client_hello_supported_versions", first);
@@ -1137,7 +1141,7 @@ write_tls_fields (GString *out, const NetlensTlsInfo *tls, gboolean *first)
   json_key (out, "ech", first);
   json_bool (out, tls->ech);
   json_key (out, "server_hellos", first);
-  g_string_append_printf (out, "%u", tls->server_hellos);
+  netlens_json_append_uint (out, tls->server_hellos);
   json_key (out, "hello_retry_request", first);
   json_bool (out, tls->hello_retry);
   json_key (out, "server_hello_versions", first);
@@ -1163,11 +1167,11 @@ write_dns (GString *out, const GPtrArray *entries)
         g_string_append_c (out, ',');
       g_string_append_c (out, '{');
       json_key (out, "id", &first);
-      g_string_append_printf (out, "%u", e->id);
+      netlens_json_append_uint (out, e->id);
       json_key (out, "name", &first);
       json_wire_string (out, e->name);
       json_key (out, "qtype", &first);
-      g_string_append_printf (out, "%u", e->qtype);
+      netlens_json_append_uint (out, e->qtype);
       json_key (out, "qtype_name", &first);
       json_string (out, _netlens_dns_type_name (e->qtype));
       json_key (out, "query", &first);
@@ -1176,9 +1180,9 @@ write_dns (GString *out, const GPtrArray *entries)
       json_bool (out, e->response);
       json_key (out, "rcode", &first);
       if (e->rcode >= 0)
-        g_string_append_printf (out, "%d", e->rcode);
+        netlens_json_append_int (out, e->rcode);
       else
-        g_string_append (out, "null");
+        netlens_json_append_lit (out, "null");
       json_key (out, "answers", &first);
       json_list (out, e->answers);
       g_string_append_c (out, '}');
@@ -1193,7 +1197,7 @@ write_ssh_lists (GString *out, const NetlensSshSide *side)
 
   if (side->lists[0] == NULL)
     {
-      g_string_append (out, "null");
+      netlens_json_append_lit (out, "null");
       return;
     }
   g_string_append_c (out, '{');
@@ -1247,8 +1251,7 @@ static void
 write_hex_bytes (GString *out, const guint8 *p, gsize n)
 {
   g_string_append_c (out, '"');
-  for (gsize i = 0; i < n; i++)
-    g_string_append_printf (out, "%02x", p[i]);
+  netlens_json_append_hex_bytes (out, p, n);
   g_string_append_c (out, '"');
 }
 
@@ -1257,8 +1260,11 @@ write_version_list (GString *out, const GArray *versions)
 {
   g_string_append_c (out, '[');
   for (guint i = 0; versions != NULL && i < versions->len; i++)
-    g_string_append_printf (out, "%s\"0x%08x\"", i ? "," : "",
-                            g_array_index ((GArray *) versions, guint32, i));
+    {
+      g_string_append_len (out, i ? ",\"" : "\"", i ? 2 : 1);
+      netlens_json_append_hex (out, g_array_index ((GArray *) versions, guint32, i), 8);
+      g_string_append_c (out, '"');
+    }
   g_string_append_c (out, ']');
 }
 
@@ -1277,28 +1283,28 @@ write_quic (GString *out, const NetlensQuicInfo *quic)
   json_key (out, "alpn", &first);
   json_list (out, tls->alpn);
   json_key (out, "client_hellos", &first);
-  g_string_append_printf (out, "%u", tls->client_hellos);
+  netlens_json_append_uint (out, tls->client_hellos);
   json_key (out, "server_hellos", &first);
-  g_string_append_printf (out, "%u", tls->server_hellos);
+  netlens_json_append_uint (out, tls->server_hellos);
   json_key (out, "tls_version", &first);
   json_hex16_or_null (out, tls->version != 0, tls->version);
   json_key (out, "cipher_suite", &first);
   json_hex16_or_null (out, tls->has_cipher_suite, tls->cipher_suite);
   json_key (out, "max_idle_timeout_ms", &first);
   if (quic->tls != NULL && quic->tls->quic_max_idle_timeout_ms >= 0)
-    g_string_append_printf (out, "%" G_GINT64_FORMAT, quic->tls->quic_max_idle_timeout_ms);
+    netlens_json_append_int (out, quic->tls->quic_max_idle_timeout_ms);
   else
-    g_string_append (out, "null");
+    netlens_json_append_lit (out, "null");
   json_key (out, "initial_packets", &first);
-  g_string_append_printf (out, "%u", quic->initial_packets);
+  netlens_json_append_uint (out, quic->initial_packets);
   json_key (out, "zero_rtt_packets", &first);
-  g_string_append_printf (out, "%u", quic->zero_rtt_packets);
+  netlens_json_append_uint (out, quic->zero_rtt_packets);
   json_key (out, "handshake_packets", &first);
-  g_string_append_printf (out, "%u", quic->handshake_packets);
+  netlens_json_append_uint (out, quic->handshake_packets);
   json_key (out, "retry_packets", &first);
-  g_string_append_printf (out, "%u", quic->retry_packets);
+  netlens_json_append_uint (out, quic->retry_packets);
   json_key (out, "short_header_packets", &first);
-  g_string_append_printf (out, "%u", quic->short_header_packets);
+  netlens_json_append_uint (out, quic->short_header_packets);
   json_key (out, "retry", &first);
   json_bool (out, quic->retry_packets > 0);
   json_key (out, "version_negotiation", &first);
@@ -1326,7 +1332,7 @@ write_quic (GString *out, const NetlensQuicInfo *quic)
   json_key (out, "scid", &first);
   write_hex_bytes (out, quic->scid, quic->scid_len);
   json_key (out, "undecryptable_initials", &first);
-  g_string_append_printf (out, "%u", quic->undecryptable);
+  netlens_json_append_uint (out, quic->undecryptable);
   g_string_append_c (out, '}');
 }
 
@@ -1341,35 +1347,46 @@ write_icmp (GString *out, const NetlensIcmpInfo *icmp)
   for (guint t = 0; t < 256; t++)
     if (icmp->types[t] > 0)
       {
-        g_string_append_printf (out, "%s\"%u\":%u", tfirst ? "" : ",", t, icmp->types[t]);
+        g_string_append_len (out, tfirst ? "\"" : ",\"", tfirst ? 1 : 2);
+        netlens_json_append_uint (out, t);
+        g_string_append_len (out, "\":", 2);
+        netlens_json_append_uint (out, icmp->types[t]);
         tfirst = FALSE;
       }
   g_string_append_c (out, '}');
   json_key (out, "echo_requests", &first);
-  g_string_append_printf (out, "%u", icmp->echo_requests);
+  netlens_json_append_uint (out, icmp->echo_requests);
   json_key (out, "echo_replies", &first);
-  g_string_append_printf (out, "%u", icmp->echo_replies);
+  netlens_json_append_uint (out, icmp->echo_replies);
   json_key (out, "echo_ids", &first);
   g_string_append_c (out, '[');
   for (guint i = 0; icmp->echo_ids != NULL && i < icmp->echo_ids->len; i++)
-    g_string_append_printf (out, "%s%u", i ? "," : "", g_array_index (icmp->echo_ids, guint16, i));
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      netlens_json_append_uint (out, g_array_index (icmp->echo_ids, guint16, i));
+    }
   g_string_append_c (out, ']');
   json_key (out, "last_type", &first);
-  g_string_append_printf (out, "%u", icmp->last_type);
+  netlens_json_append_uint (out, icmp->last_type);
   json_key (out, "last_code", &first);
-  g_string_append_printf (out, "%u", icmp->last_code);
+  netlens_json_append_uint (out, icmp->last_code);
   json_key (out, "last_echo_id", &first);
-  g_string_append_printf (out, "%u", icmp->last_id);
+  netlens_json_append_uint (out, icmp->last_id);
   json_key (out, "last_echo_seq", &first);
-  g_string_append_printf (out, "%u", icmp->last_seq);
+  netlens_json_append_uint (out, icmp->last_seq);
   g_string_append_c (out, '}');
 }
 
 static void
 append_mac (GString *out, const guint8 *mac)
 {
-  g_string_append_printf (out, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-                          mac[4], mac[5]);
+  for (guint i = 0; i < 6; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ':');
+      netlens_json_append_hex_bytes (out, mac + i, 1);
+    }
 }
 
 static void
@@ -1380,9 +1397,9 @@ write_arp (GString *out, const NetlensArpInfo *arp)
 
   g_string_append_c (out, '{');
   json_key (out, "requests", &first);
-  g_string_append_printf (out, "%u", arp->requests);
+  netlens_json_append_uint (out, arp->requests);
   json_key (out, "replies", &first);
-  g_string_append_printf (out, "%u", arp->replies);
+  netlens_json_append_uint (out, arp->replies);
   json_key (out, "sender_macs", &first);
   g_string_append_c (out, '[');
   for (guint i = 0; arp->sender_macs != NULL && i < arp->sender_macs->len; i++)
@@ -1399,13 +1416,25 @@ write_arp (GString *out, const NetlensArpInfo *arp)
   append_mac (out, arp->sender_mac);
   g_string_append_c (out, '"');
   json_key (out, "sender_ip", &first);
-  g_string_append_printf (out, "\"%u.%u.%u.%u\"", s[0], s[1], s[2], s[3]);
+  {
+    char ip[16];
+
+    g_string_append_c (out, '"');
+    g_string_append_len (out, ip, netlens_json_format_ipv4 (ip, s));
+    g_string_append_c (out, '"');
+  }
   json_key (out, "target_mac", &first);
   g_string_append_c (out, '"');
   append_mac (out, arp->target_mac);
   g_string_append_c (out, '"');
   json_key (out, "target_ip", &first);
-  g_string_append_printf (out, "\"%u.%u.%u.%u\"", t[0], t[1], t[2], t[3]);
+  {
+    char ip[16];
+
+    g_string_append_c (out, '"');
+    g_string_append_len (out, ip, netlens_json_format_ipv4 (ip, t));
+    g_string_append_c (out, '"');
+  }
   g_string_append_c (out, '}');
 }
 
@@ -1422,7 +1451,7 @@ netlens_dpi_write_json (const NetlensDpi *dpi,
   if (dpi != NULL && dpi->http != NULL && (dpi->http->requests > 0 || dpi->http->responses > 0))
     write_http (out, dpi->http);
   else
-    g_string_append (out, "null");
+    netlens_json_append_lit (out, "null");
 
   json_key (out, "tls", &first);
   if (dpi != NULL && dpi->tls != NULL
@@ -1435,38 +1464,38 @@ netlens_dpi_write_json (const NetlensDpi *dpi,
       g_string_append_c (out, '}');
     }
   else
-    g_string_append (out, "null");
+    netlens_json_append_lit (out, "null");
 
   json_key (out, "dns", &first);
   if (dpi != NULL && dpi->dns != NULL && dpi->dns->len > 0)
     write_dns (out, dpi->dns);
   else
-    g_string_append (out, "null");
+    netlens_json_append_lit (out, "null");
 
   json_key (out, "ssh", &first);
   if (dpi != NULL && dpi->ssh != NULL
       && (dpi->ssh->client.version != NULL || dpi->ssh->server.version != NULL))
     write_ssh (out, dpi->ssh);
   else
-    g_string_append (out, "null");
+    netlens_json_append_lit (out, "null");
 
   json_key (out, "quic", &first);
   if (dpi != NULL && dpi->quic != NULL && dpi->app == NETLENS_APP_QUIC)
     write_quic (out, dpi->quic);
   else
-    g_string_append (out, "null");
+    netlens_json_append_lit (out, "null");
 
   json_key (out, "icmp", &first);
   if (dpi != NULL && dpi->icmp != NULL)
     write_icmp (out, dpi->icmp);
   else
-    g_string_append (out, "null");
+    netlens_json_append_lit (out, "null");
 
   json_key (out, "arp", &first);
   if (dpi != NULL && dpi->arp != NULL)
     write_arp (out, dpi->arp);
   else
-    g_string_append (out, "null");
+    netlens_json_append_lit (out, "null");
   g_string_append_c (out, '}');
 }
 
