@@ -560,28 +560,42 @@ tcp_is_closing (const NetlensConnection *conn)
 /* How many rows of the earliest slot are weighed against each other for eviction. */
 #define EVICT_CANDIDATES 64
 
+/* Eviction rank, lowest first: a TCP row still in its opening handshake seen one way only
+ * (what a SYN flood makes), then any other one-way row (a DNS query or an ICMP echo waiting
+ * for its answer, which a flood must not split), then rows with traffic both ways. */
+static guint
+evict_rank (const NetlensConnection *c)
+{
+  if (c->tx_packets != 0 && c->rx_packets != 0)
+    return 2;
+  if (c->key.proto == NETLENS_PROTO_TCP &&
+      (c->state == NETLENS_STATE_SYN_SENT || c->state == NETLENS_STATE_SYN_RECV))
+    return 0;
+  return 1;
+}
+
 static gboolean
 evict_before (const NetlensConnection *a,
-              const NetlensConnection *b)
+              guint                    a_rank,
+              const NetlensConnection *b,
+              guint                    b_rank)
 {
-  gboolean a_one_way = a->tx_packets == 0 || a->rx_packets == 0;
-  gboolean b_one_way = b->tx_packets == 0 || b->rx_packets == 0;
-
-  if (a_one_way != b_one_way)
-    return a_one_way;
-  return a->last_seen < b->last_seen;
+  if (a_rank != b_rank)
+    return a_rank < b_rank;
+  /* rows with traffic both ways: the one nearest its deadline, the first one met */
+  return a_rank < 2 && a->last_seen < b->last_seen;
 }
 
 static void
 evict_one (NetlensConnTable *table,
            gint64            now)
 {
-  /* Rows that went one way only (half-open, unanswered) go before rows with traffic in
-   * both directions, whatever their timeouts; among them the one quiet the longest.  The
+  /* The row of the lowest evict_rank goes; among equals the one quiet the longest.  The
    * search walks the wheel from the nearest deadline, looking at each slot's oldest rows
-   * (its tail), and stops at the first slot that offers a one-way row.  Without one, the
-   * row nearest its deadline goes. */
-  NetlensConnection *fallback = NULL, *victim = NULL;
+   * (its tail), and stops at the first slot that offers a half-open TCP row, or once it
+   * has weighed 8 slots' worth of rows: then the best row seen goes. */
+  NetlensConnection *victim = NULL;
+  guint victim_rank = 3;
   guint looked = 0;
 
   for (guint i = 1; i <= WHEEL_SLOTS && looked < 8 * EVICT_CANDIDATES; i++)
@@ -592,17 +606,18 @@ evict_one (NetlensConnTable *table,
       for (NetlensConnection *c = table->wheel_tail[slot]; c != NULL && n < EVICT_CANDIDATES;
            c = c->wheel_prev, n++)
         {
-          if (fallback == NULL)
-            fallback = c;
-          if ((c->tx_packets == 0 || c->rx_packets == 0) && (victim == NULL || evict_before (c, victim)))
-            victim = c;
+          guint rank = evict_rank (c);
+
+          if (victim == NULL || evict_before (c, rank, victim, victim_rank))
+            {
+              victim = c;
+              victim_rank = rank;
+            }
         }
       looked += n;
-      if (victim != NULL)
+      if (victim_rank == 0)
         break;
     }
-  if (victim == NULL)
-    victim = fallback;
   if (victim == NULL)
     return;
   table->evicted++;
