@@ -53,7 +53,7 @@ static const struct
   [COL_RX] = { "rx", N_("Received"), N_("Received"), TRUE, BOTH, 90 },
   [COL_TX] = { "tx", N_("Sent"), N_("Sent"), TRUE, BOTH, 90 },
   [COL_PEERS] = { "peers", N_("Hosts"), N_("Programs"), TRUE, BOTH, 80 },
-  [COL_FIRST_SEEN] = { "first-seen", N_("First Seen"), N_("First Seen"), TRUE, BOTH, 120 },
+  [COL_FIRST_SEEN] = { "first-seen", N_("First Seen"), N_("First Seen"), TRUE, BOTH, 150 },
 };
 
 typedef struct
@@ -89,6 +89,7 @@ G_DEFINE_FINAL_TYPE (NetlensGroupsView, netlens_groups_view, GTK_TYPE_WIDGET)
 enum
 {
   GROUP_ACTIVATED,
+  SELECTION_CHANGED,
   N_SIGNALS
 };
 
@@ -526,6 +527,21 @@ on_view_activate_cb (GtkColumnView     *view,
   g_signal_emit (self, signals[GROUP_ACTIVATED], 0, query, netlens_group_row_get_key (row));
 }
 
+NetlensGroupRow *
+netlens_groups_view_get_selected (NetlensGroupsView *self)
+{
+  g_return_val_if_fail (NETLENS_IS_GROUPS_VIEW (self), NULL);
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
+static void
+on_selected_item_changed_cb (GtkSingleSelection *selection,
+                             GParamSpec         *pspec,
+                             NetlensGroupsView  *self)
+{
+  g_signal_emit (self, signals[SELECTION_CHANGED], 0);
+}
+
 /* ------------------------------------------------------------------ object */
 
 static void
@@ -563,6 +579,9 @@ netlens_groups_view_dispose (GObject *object)
 {
   NetlensGroupsView *self = NETLENS_GROUPS_VIEW (object);
 
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
+  self->selection = NULL;
   g_clear_pointer (&self->scrolled, gtk_widget_unparent);
   g_clear_pointer (&self->bound, g_hash_table_unref);
   for (guint c = 0; c < N_COLS; c++)
@@ -604,6 +623,15 @@ netlens_groups_view_class_init (NetlensGroupsViewClass *klass)
     g_signal_new ("group-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 
+  /**
+   * NetlensGroupsView::selection-changed:
+   *
+   * The selected row changed (netlens_groups_view_get_selected()).
+   */
+  signals[SELECTION_CHANGED] =
+    g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "groupsview");
 }
@@ -642,6 +670,8 @@ netlens_groups_view_new (NetlensGroupKind kind)
   gtk_column_view_set_model (self->view, GTK_SELECTION_MODEL (self->selection));
   g_object_unref (self->selection);  /* the view holds it, and it holds the sorted model */
   g_signal_connect (self->view, "activate", G_CALLBACK (on_view_activate_cb), self);
+  g_signal_connect (self->selection, "notify::selected-item",
+                    G_CALLBACK (on_selected_item_changed_cb), self);
 
   self->scrolled = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scrolled), GTK_WIDGET (self->view));

@@ -10,6 +10,7 @@
 #include <gtk/gtk.h>
 
 #include "netlens-groups.h"
+#include "netlens-group-row.h"
 
 G_BEGIN_DECLS
 
@@ -34,6 +35,8 @@ void        netlens_groups_view_set_geo_visible  (NetlensGroupsView *self,
                                                   gboolean           visible);
 /* The rows as shown, sorted (NetlensGroupRow items). */
 GListModel *netlens_groups_view_get_model        (NetlensGroupsView *self);
+/* The selected row (::selection-changed says when it changes), or NULL. */
+NetlensGroupRow *netlens_groups_view_get_selected (NetlensGroupsView *self);
 /* Sort by column ID ("name", "open", "rx-rate", "tx-rate", "rx", "tx", "peers",
  * "first-seen", "country", "asn"), descending or not. */
 void        netlens_groups_view_sort_by          (NetlensGroupsView *self,

@@ -10,6 +10,9 @@
 #include "netlens-window.h"
 #include "netlens-connection-model.h"
 #include "netlens-detail-pane.h"
+#include "netlens-groups.h"
+#include "netlens-groups-view.h"
+#include "netlens-traffic-graph.h"
 
 G_BEGIN_DECLS
 
@@ -34,6 +37,12 @@ void                    _netlens_window_apply_query      (NetlensWindow *self,
 gboolean                _netlens_window_export_to        (NetlensWindow *self,
                                                           const char    *path,
                                                           GError       **error);
+AdwViewStack           *_netlens_window_get_view_stack   (NetlensWindow *self);
+NetlensGroupsView      *_netlens_window_get_groups_view  (NetlensWindow   *self,
+                                                          NetlensGroupKind kind);
+NetlensGroups          *_netlens_window_get_groups       (NetlensWindow *self);
+NetlensTrafficGraph    *_netlens_window_get_traffic_graph (NetlensWindow *self);
+NetlensTrafficGraph    *_netlens_window_get_selection_graph (NetlensWindow *self);
 /* Refreshes the cells shown and the status bar (what a tick does after commit). */
 void                    _netlens_window_refresh_view     (NetlensWindow *self);
 

@@ -26,7 +26,11 @@
 #include "netlens-interfaces.h"
 #include "netlens-live-source.h"
 #include "netlens-format.h"
+#include "netlens-groups.h"
+#include "netlens-groups-view.h"
+#include "netlens-group-row.h"
 #include "netlens-pipeline.h"
+#include "netlens-traffic-graph.h"
 #include "netlens-query.h"
 
 /* Rows this close to their timeout are dimmed (and say so in their tooltip). */
@@ -70,7 +74,7 @@ struct _NetlensWindow
   AdwHeaderBar         *header_bar;
   GtkButton            *capture_button;
   GtkDropDown          *interface_dropdown;
-  AdwWindowTitle       *window_title;
+  AdwViewSwitcherTitle *switcher_title;
   GtkMenuButton        *primary_menu_button;
   GtkToggleButton      *filter_button;
   GtkRevealer          *error_revealer;
@@ -88,6 +92,13 @@ struct _NetlensWindow
   GtkColumnView        *column_view;
   GtkScrolledWindow    *detail_scroller;
   NetlensDetailPane    *detail_pane;
+  AdwViewStack         *view_stack;
+  AdwViewSwitcherBar   *switcher_bar;
+  NetlensTrafficGraph  *traffic_graph;
+  NetlensTrafficGraph  *selection_graph;
+  GtkStack             *detail_stack;
+  GtkLabel             *group_title;
+  GtkLabel             *group_summary;
   GtkLabel             *rate_label;
   GtkLabel             *shown_label;
   GtkLabel             *drops_label;
@@ -135,6 +146,14 @@ struct _NetlensWindow
 
   RetryKind             retry;
   char                 *retry_path;
+
+  /* the Processes and Hosts views, fed from the same change sets as the table */
+  NetlensGroups        *groups;
+  NetlensGroupsView    *processes_view;
+  NetlensGroupsView    *hosts_view;
+  char                 *graph_key;       /* what the selection graph shows, NULL: nothing */
+  gint64                selection_graph_last_us;
+  gint64                machine_graph_last_us;
 
   /* reverse DNS (opt-in): address -> name, "" while looked up or when there is none */
   gboolean              reverse_dns;
@@ -226,6 +245,10 @@ on_settings_changed_cb (GSettings     *settings,
     {
       g_autofree char *units = g_settings_get_string (settings, key);
       self->bits = g_str_equal (units, "bits");
+      netlens_groups_view_set_bits (self->processes_view, self->bits);
+      netlens_groups_view_set_bits (self->hosts_view, self->bits);
+      netlens_traffic_graph_set_bits (self->traffic_graph, self->bits);
+      netlens_traffic_graph_set_bits (self->selection_graph, self->bits);
       refresh_cells (self, TRUE);
       refresh_view (self);
     }
@@ -479,17 +502,171 @@ selected_row (NetlensWindow *self)
   return gtk_single_selection_get_selected_item (self->selection);
 }
 
+/* The Processes or Hosts view on screen, or NULL for the connections. */
+static NetlensGroupsView *
+shown_groups_view (NetlensWindow *self)
+{
+  GtkWidget *child = adw_view_stack_get_visible_child (self->view_stack);
+
+  if (child == GTK_WIDGET (self->processes_view) || child == GTK_WIDGET (self->hosts_view))
+    return NETLENS_GROUPS_VIEW (child);
+  return NULL;
+}
+
+/* The selection graph follows one thing (KEY); another thing starts it again. */
+static void
+push_selection_sample (NetlensWindow *self,
+                       const char    *key,
+                       double         rx_rate,
+                       double         tx_rate)
+{
+  gint64 now = netlens_connection_model_get_now (self->model);
+
+  if (g_strcmp0 (key, self->graph_key) != 0)
+    {
+      g_free (self->graph_key);
+      self->graph_key = g_strdup (key);
+      netlens_traffic_graph_clear (self->selection_graph);
+      self->selection_graph_last_us = 0;
+    }
+  if (key == NULL || now <= self->selection_graph_last_us)
+    return;
+  self->selection_graph_last_us = now;
+  netlens_traffic_graph_push (self->selection_graph, now, rx_rate, tx_rate);
+}
+
+static void
+append_line (GString    *out,
+             const char *title,
+             const char *value)
+{
+  if (value == NULL || *value == '\0')
+    return;
+  if (out->len > 0)
+    g_string_append_c (out, '\n');
+  /* Translators: a field of the Processes or Hosts detail pane, "Title: value" */
+  g_string_append_printf (out, _("%s: %s"), title, value);
+}
+
+static void
+show_group_detail (NetlensWindow      *self,
+                   NetlensGroupKind    kind,
+                   const NetlensGroup *g)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GString) value = g_string_new (NULL);
+  const char *title;
+
+  if (g == NULL)
+    {
+      gtk_label_set_text (self->group_title, "");
+      gtk_label_set_text (self->group_summary,
+                          kind == NETLENS_GROUP_PROCESS
+                          ? _("Select a program to see its traffic.")
+                          : _("Select a host to see its traffic."));
+      return;
+    }
+  title = g->app_id != NULL && kind == NETLENS_GROUP_PROCESS ? netlens_app_info_get_name (g->app_id) : NULL;
+  if (title == NULL)
+    title = g_strcmp0 (g->key, "unknown") == 0 ? _("Unknown program") : g->label;
+  if (g_strcmp0 (gtk_label_get_text (self->group_title), title) != 0)
+    gtk_label_set_text (self->group_title, title);
+
+  if (kind == NETLENS_GROUP_PROCESS)
+    {
+      append_line (text, _("Desktop Application"), g->app_id);
+      append_line (text, _("Executable"), g->exe);
+      append_line (text, _("Name"), g->process_name);
+      if (g->pid != 0)
+        {
+          g_string_printf (value, "%u", g->pid);
+          append_line (text, _("Latest PID"), value->str);
+        }
+    }
+  else
+    {
+      append_line (text, _("Address"), g->address);
+      append_line (text, _("Country"), g->country);
+      if (g->asn != 0 || g->as_org != NULL)
+        {
+          g_string_truncate (value, 0);
+          if (g->asn != 0)
+            g_string_append_printf (value, "AS%u ", g->asn);
+          if (g->as_org != NULL)
+            g_string_append (value, g->as_org);
+          append_line (text, _("Network"), value->str);
+        }
+    }
+  /* Translators: connections open now, and seen since the start */
+  g_string_printf (value, _("%u open, %u in all"), g->n_open, g->n_connections);
+  append_line (text, _("Connections"), value->str);
+  g_string_printf (value, "%u", g->n_peers);
+  append_line (text, kind == NETLENS_GROUP_PROCESS ? _("Hosts") : _("Programs"), value->str);
+  g_string_truncate (value, 0);
+  netlens_format_amount (g->rx_bytes, self->bits, value);
+  append_line (text, _("Received"), value->str);
+  g_string_truncate (value, 0);
+  netlens_format_amount (g->tx_bytes, self->bits, value);
+  append_line (text, _("Sent"), value->str);
+  g_string_truncate (value, 0);
+  netlens_format_rate (g->rx_rate, self->bits, value);
+  append_line (text, _("Receive Rate"), value->str);
+  g_string_truncate (value, 0);
+  netlens_format_rate (g->tx_rate, self->bits, value);
+  append_line (text, _("Send Rate"), value->str);
+  if (g->first_seen > 0)
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (g->first_seen / G_USEC_PER_SEC);
+      g_autofree char *when = dt != NULL ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S") : NULL;
+
+      append_line (text, _("First Seen"), when);
+    }
+  /* only a real change replaces the text: that keeps the user's selection */
+  if (g_strcmp0 (gtk_label_get_text (self->group_summary), text->str) != 0)
+    gtk_label_set_text (self->group_summary, text->str);
+}
+
 static void
 refresh_detail (NetlensWindow *self)
 {
+  NetlensGroupsView *groups_view;
   NetlensConnectionRow *row;
 
   if (!self->detail_visible)
     return;
+  groups_view = shown_groups_view (self);
+  if (groups_view != NULL)
+    {
+      NetlensGroupKind kind = netlens_groups_view_get_kind (groups_view);
+      NetlensGroupRow *group_row = netlens_groups_view_get_selected (groups_view);
+      const NetlensGroup *g = NULL;
+      g_autofree char *key = NULL;
+
+      /* the groups themselves are newer than the view's copies */
+      if (group_row != NULL)
+        g = netlens_groups_lookup (self->groups, kind, netlens_group_row_get_key (group_row));
+      gtk_stack_set_visible_child_name (self->detail_stack, "group");
+      show_group_detail (self, kind, g);
+      if (g != NULL)
+        key = g_strdup_printf ("%u:%s", kind, g->key);
+      push_selection_sample (self, key, g ? g->rx_rate : 0, g ? g->tx_rate : 0);
+      return;
+    }
+
+  gtk_stack_set_visible_child_name (self->detail_stack, "connection");
   row = selected_row (self);
   if (row != NULL)
-    apply_reverse_name (self, netlens_connection_row_get_connection (row));
-  netlens_detail_pane_set_row (self->detail_pane, selected_row (self),
+    {
+      g_autofree char *key = g_strdup_printf ("connection:%u",
+                                              netlens_connection_row_get_connection (row)->id);
+
+      apply_reverse_name (self, netlens_connection_row_get_connection (row));
+      push_selection_sample (self, key, netlens_connection_row_get_rx_rate (row),
+                             netlens_connection_row_get_tx_rate (row));
+    }
+  else
+    push_selection_sample (self, NULL, 0, 0);
+  netlens_detail_pane_set_row (self->detail_pane, row,
                                netlens_connection_model_get_now (self->model),
                                &self->timeouts, self->bits);
 }
@@ -504,6 +681,8 @@ set_detail_visible (NetlensWindow *self,
     g_settings_set_int (self->settings, "pane-position", gtk_paned_get_position (self->paned));
   self->detail_visible = visible;
   gtk_widget_set_visible (GTK_WIDGET (self->detail_scroller), visible);
+  if (!visible)
+    push_selection_sample (self, NULL, 0, 0);
   if (visible)
     {
       int position = g_settings_get_int (self->settings, "pane-position");
@@ -655,9 +834,37 @@ refresh_view (NetlensWindow *self)
   update_status (self);
 }
 
+/* The groups see every snapshot before the model takes it: updates first, then the
+ * final snapshots of ended rows, then removals (a removal after a final snapshot
+ * would otherwise count the row a second time). */
+static void
+feed_groups (NetlensWindow *self,
+             GPtrArray     *sets,
+             GPtrArray     *ended)
+{
+  for (guint s = 0; s < sets->len; s++)
+    {
+      NetlensChangeSet *set = g_ptr_array_index (sets, s);
+
+      for (guint i = 0; i < set->updated->len; i++)
+        netlens_groups_update (self->groups, g_ptr_array_index (set->updated, i));
+    }
+  for (guint i = 0; i < ended->len; i++)
+    netlens_groups_update (self->groups, g_ptr_array_index (ended, i));
+  for (guint s = 0; s < sets->len; s++)
+    {
+      NetlensChangeSet *set = g_ptr_array_index (sets, s);
+
+      for (guint i = 0; i < set->removed->len; i++)
+        netlens_groups_remove (self->groups, g_array_index (set->removed, guint32, i));
+    }
+}
+
 static void
 drain (NetlensWindow *self)
 {
+  g_autoptr(GPtrArray) sets = NULL;
+  g_autoptr(GPtrArray) ended = NULL;
   NetlensChangeSet *set;
   NetlensConnection *conn;
 
@@ -666,8 +873,18 @@ drain (NetlensWindow *self)
 
   /* change sets first, then ended rows: a row's final snapshot is queued before its
    * removal is recorded, so it is always there by the time the removal is seen */
+  sets = g_ptr_array_new ();
   while ((set = netlens_pipeline_pop_changes (self->pipeline)) != NULL)
+    g_ptr_array_add (sets, set);
+  ended = g_ptr_array_new ();
+  while (self->ended != NULL && (conn = g_async_queue_try_pop (self->ended)) != NULL)
+    g_ptr_array_add (ended, conn);
+
+  feed_groups (self, sets, ended);
+
+  for (guint s = 0; s < sets->len; s++)
     {
+      set = g_ptr_array_index (sets, s);
       netlens_connection_model_set_now (self->model, set->now_us);
       for (guint i = 0; i < set->updated->len; i++)
         {
@@ -681,14 +898,35 @@ drain (NetlensWindow *self)
           netlens_connection_model_remove (self->model, g_array_index (set->removed, guint32, i));
       netlens_change_set_free (set);
     }
-  while (self->ended != NULL && (conn = g_async_queue_try_pop (self->ended)) != NULL)
+  for (guint i = 0; i < ended->len; i++)
     {
+      conn = g_ptr_array_index (ended, i);
       if (self->file_mode)
         netlens_connection_model_update (self->model, conn);
       else
         netlens_connection_free (conn);
     }
   netlens_pipeline_request_changes (self->pipeline);
+
+  /* rates over the pipeline's clock; the whole-machine graph stores a sample (it
+   * draws only while it is on screen) */
+  netlens_groups_tick (self->groups, netlens_connection_model_get_now (self->model));
+  if (netlens_connection_model_get_now (self->model) > self->machine_graph_last_us)
+    {
+      double rx = 0, tx = 0;
+
+      self->machine_graph_last_us = netlens_connection_model_get_now (self->model);
+      netlens_groups_get_totals (self->groups, NULL, NULL, &rx, &tx);
+      netlens_traffic_graph_push (self->traffic_graph, self->machine_graph_last_us, rx, tx);
+    }
+}
+
+/* The views are kept only while on screen: a hidden view only marks itself stale. */
+static void
+refresh_groups (NetlensWindow *self)
+{
+  netlens_groups_view_update (self->processes_view, self->groups);
+  netlens_groups_view_update (self->hosts_view, self->groups);
 }
 
 void
@@ -698,6 +936,7 @@ _netlens_window_tick (NetlensWindow *self)
   if (!self->paused)
     {
       netlens_connection_model_commit (self->model);
+      refresh_groups (self);
       refresh_view (self);
     }
   else
@@ -1360,6 +1599,79 @@ find_action (GtkWidget  *widget,
   open_filter (NETLENS_WINDOW (widget));
 }
 
+/* ---- the Processes and Hosts views ---- */
+
+static void
+on_group_activated_cb (NetlensGroupsView *view,
+                       const char        *query,
+                       const char        *key,
+                       NetlensWindow     *self)
+{
+  const NetlensGroup *g = netlens_groups_lookup (self->groups, netlens_groups_view_get_kind (view), key);
+  g_autofree char *text = NULL;
+
+  /* the program's connections: by name (or app id, or executable), else by its pid */
+  if (query != NULL)
+    text = g_strdup (query);
+  else if (g != NULL && g->pid != 0)
+    text = g_strdup_printf ("pid:%u", g->pid);
+  if (text == NULL)
+    return;
+  adw_view_stack_set_visible_child_name (self->view_stack, "connections");
+  open_filter (self);
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
+  gtk_editable_set_position (GTK_EDITABLE (self->search_entry), -1);
+  _netlens_window_apply_query (self, text);
+}
+
+static void
+on_group_selection_changed_cb (NetlensGroupsView *view,
+                               NetlensWindow     *self)
+{
+  /* a group has no other details to open: choosing one shows its pane */
+  if (netlens_groups_view_get_selected (view) != NULL && !self->detail_visible &&
+      gtk_widget_get_mapped (GTK_WIDGET (view)))
+    set_detail_visible (self, TRUE);
+  else
+    refresh_detail (self);
+}
+
+static void
+on_visible_view_changed_cb (AdwViewStack  *stack,
+                            GParamSpec    *pspec,
+                            NetlensWindow *self)
+{
+  refresh_detail (self);
+}
+
+static void
+switch_view_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  NetlensWindow *self = NETLENS_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->view_stack, g_variant_get_string (parameter, NULL));
+}
+
+static NetlensGroupsView *
+add_groups_view (NetlensWindow    *self,
+                 NetlensGroupKind  kind,
+                 const char       *name,
+                 const char       *title,
+                 const char       *icon_name)
+{
+  GtkWidget *view = netlens_groups_view_new (kind);
+  AdwViewStackPage *page;
+
+  netlens_groups_view_set_bits (NETLENS_GROUPS_VIEW (view), self->bits);
+  page = adw_view_stack_add_titled (self->view_stack, view, name, title);
+  adw_view_stack_page_set_icon_name (page, icon_name);
+  g_signal_connect (view, "group-activated", G_CALLBACK (on_group_activated_cb), self);
+  g_signal_connect (view, "selection-changed", G_CALLBACK (on_group_selection_changed_cb), self);
+  return NETLENS_GROUPS_VIEW (view);
+}
+
 /* ---- errors ---- */
 
 static void
@@ -1472,6 +1784,11 @@ stop_source (NetlensWindow *self)
   g_clear_pointer (&self->source_interface, g_free);
   netlens_connection_model_clear (self->model);
   netlens_connection_model_commit (self->model);
+  g_clear_pointer (&self->groups, netlens_groups_free);
+  self->groups = netlens_groups_new ();
+  refresh_groups (self);
+  netlens_traffic_graph_clear (self->traffic_graph);
+  self->machine_graph_last_us = 0;
   set_detail_visible (self, FALSE);
   self->loaded = FALSE;
   self->file_mode = FALSE;
@@ -1559,7 +1876,7 @@ on_read_done_cb (GObject      *object,
           self->loaded = TRUE;
           /* nothing was read: back to the empty state under the banner */
           release_pipeline (self);
-          adw_window_title_set_subtitle (self->window_title, NULL);
+          adw_view_switcher_title_set_subtitle (self->switcher_title, NULL);
           update_status (self);
         }
       g_object_unref (self);
@@ -1607,7 +1924,7 @@ netlens_window_open_file (NetlensWindow *self,
   self->pipeline = new_pipeline (self, FALSE);
   self->cancellable = g_cancellable_new ();
   basename = g_file_get_basename (file);
-  adw_window_title_set_subtitle (self->window_title, basename);
+  adw_view_switcher_title_set_subtitle (self->switcher_title, basename);
 
   job = g_new0 (ReadJob, 1);
   job->pipeline = self->pipeline;
@@ -1709,7 +2026,7 @@ start_capture (NetlensWindow *self)
   netlens_live_source_set_interface (self->live, name);
   g_signal_connect (self->live, "started", G_CALLBACK (on_live_started_cb), self);
   g_signal_connect (self->live, "finished", G_CALLBACK (on_live_finished_cb), self);
-  adw_window_title_set_subtitle (self->window_title, name);
+  adw_view_switcher_title_set_subtitle (self->switcher_title, name);
 
   /* polkit asks for a password through the helper's pkexec: nothing is listed as
    * root, only the capture itself runs privileged */
@@ -1988,6 +2305,13 @@ netlens_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (gtk_column_view_get_sorter (self->column_view), self);
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_data (self->selection, self);
+  if (self->view_stack != NULL)
+    g_signal_handlers_disconnect_by_data (self->view_stack, self);
+  if (self->processes_view != NULL)
+    g_signal_handlers_disconnect_by_data (self->processes_view, self);
+  if (self->hosts_view != NULL)
+    g_signal_handlers_disconnect_by_data (self->hosts_view, self);
+  self->processes_view = self->hosts_view = NULL;
 
   gtk_widget_dispose_template (GTK_WIDGET (self), NETLENS_TYPE_WINDOW);
 
@@ -2005,6 +2329,8 @@ netlens_window_finalize (GObject *object)
   NetlensWindow *self = (NetlensWindow *) object;
 
   g_clear_pointer (&self->query, netlens_query_unref);
+  g_clear_pointer (&self->groups, netlens_groups_free);
+  g_free (self->graph_key);
   g_clear_pointer (&self->bound_cells, g_hash_table_unref);
   g_clear_pointer (&self->reverse_names, g_hash_table_unref);
   g_string_free (self->scratch, TRUE);
@@ -2029,12 +2355,13 @@ netlens_window_class_init (NetlensWindowClass *klass)
   window_class->close_request = netlens_window_close_request;
 
   g_type_ensure (NETLENS_TYPE_DETAIL_PANE);
+  g_type_ensure (NETLENS_TYPE_TRAFFIC_GRAPH);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/netlens/Netlens/ui/netlens-window.ui");
   gtk_widget_class_bind_template_child (widget_class, NetlensWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, NetlensWindow, capture_button);
   gtk_widget_class_bind_template_child (widget_class, NetlensWindow, interface_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, NetlensWindow, primary_menu_button);
   gtk_widget_class_bind_template_child (widget_class, NetlensWindow, filter_button);
   gtk_widget_class_bind_template_child (widget_class, NetlensWindow, error_revealer);
@@ -2052,6 +2379,13 @@ netlens_window_class_init (NetlensWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NetlensWindow, column_view);
   gtk_widget_class_bind_template_child (widget_class, NetlensWindow, detail_scroller);
   gtk_widget_class_bind_template_child (widget_class, NetlensWindow, detail_pane);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, switcher_bar);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, traffic_graph);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, selection_graph);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, detail_stack);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, group_title);
+  gtk_widget_class_bind_template_child (widget_class, NetlensWindow, group_summary);
   gtk_widget_class_bind_template_child (widget_class, NetlensWindow, rate_label);
   gtk_widget_class_bind_template_child (widget_class, NetlensWindow, shown_label);
   gtk_widget_class_bind_template_child (widget_class, NetlensWindow, drops_label);
@@ -2072,6 +2406,7 @@ netlens_window_class_init (NetlensWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.context-menu", NULL, context_menu_action);
   gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
   gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL, dismiss_error_action);
+  gtk_widget_class_install_action (widget_class, "win.view", "s", switch_view_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.find", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
@@ -2080,6 +2415,12 @@ netlens_window_class_init (NetlensWindowClass *klass)
                                        "win.toggle-capture", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.pause-display", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK,
+                                       "win.view", "s", "connections");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_CONTROL_MASK,
+                                       "win.view", "s", "processes");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_CONTROL_MASK,
+                                       "win.view", "s", "hosts");
 }
 
 static void
@@ -2118,6 +2459,17 @@ netlens_window_init (NetlensWindow *self)
   }
 
   self->model = netlens_connection_model_new ();
+  self->groups = netlens_groups_new ();
+  self->processes_view = add_groups_view (self, NETLENS_GROUP_PROCESS, "processes", _("Processes"),
+                                          "application-x-executable-symbolic");
+  self->hosts_view = add_groups_view (self, NETLENS_GROUP_HOST, "hosts", _("Hosts"),
+                                      "network-server-symbolic");
+  g_signal_connect (self->view_stack, "notify::visible-child",
+                    G_CALLBACK (on_visible_view_changed_cb), self);
+  g_object_bind_property (self->switcher_title, "title-visible", self->switcher_bar, "reveal",
+                          G_BINDING_SYNC_CREATE);
+  netlens_traffic_graph_set_bits (self->traffic_graph, self->bits);
+  netlens_traffic_graph_set_bits (self->selection_graph, self->bits);
   netlens_connection_model_set_hide_localhost (self->model,
                                                g_settings_get_boolean (self->settings, "hide-localhost"));
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
@@ -2267,4 +2619,35 @@ void
 _netlens_window_refresh_view (NetlensWindow *self)
 {
   refresh_view (self);
+}
+
+AdwViewStack *
+_netlens_window_get_view_stack (NetlensWindow *self)
+{
+  return self->view_stack;
+}
+
+NetlensGroupsView *
+_netlens_window_get_groups_view (NetlensWindow    *self,
+                                 NetlensGroupKind  kind)
+{
+  return kind == NETLENS_GROUP_PROCESS ? self->processes_view : self->hosts_view;
+}
+
+NetlensGroups *
+_netlens_window_get_groups (NetlensWindow *self)
+{
+  return self->groups;
+}
+
+NetlensTrafficGraph *
+_netlens_window_get_traffic_graph (NetlensWindow *self)
+{
+  return self->traffic_graph;
+}
+
+NetlensTrafficGraph *
+_netlens_window_get_selection_graph (NetlensWindow *self)
+{
+  return self->selection_graph;
 }

@@ -226,6 +226,139 @@ test_rows_match_export (void)
   g_assert_cmpuint (n_shown (), ==, export_rows->len);
 }
 
+static guint64
+export_bytes (JsonObject *row,
+              const char *direction)
+{
+  return (guint64) json_object_get_int_member (json_object_get_object_member (row, direction), "bytes");
+}
+
+static void
+test_views (void)
+{
+  AdwViewStack *stack = _netlens_window_get_view_stack (window);
+  NetlensGroupsView *hosts = _netlens_window_get_groups_view (window, NETLENS_GROUP_HOST);
+  NetlensGroupsView *processes = _netlens_window_get_groups_view (window, NETLENS_GROUP_PROCESS);
+  NetlensTrafficGraph *selection_graph = _netlens_window_get_selection_graph (window);
+  guint64 rx = 0, tx = 0, host_rx = 0, host_tx = 0, process_rx = 0, process_tx = 0;
+  guint host_connections = 0;
+  GListModel *model;
+
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "connections");
+  g_assert_nonnull (adw_view_stack_get_child_by_name (stack, "processes"));
+  g_assert_nonnull (adw_view_stack_get_child_by_name (stack, "hosts"));
+
+  /* Ctrl+3 shows the hosts: one row per host, adding up to the table's totals */
+  gtk_widget_grab_focus (GTK_WIDGET (_netlens_window_get_column_view (window)));
+  press_keys ("ctrl+3");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "hosts");
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (hosts)), 2000);
+  model = netlens_groups_view_get_model (hosts);
+  g_assert_cmpuint (g_list_model_get_n_items (model), >, 1);
+  for (guint i = 0; i < export_rows->len; i++)
+    {
+      rx += export_bytes (g_ptr_array_index (export_rows, i), "rx");
+      tx += export_bytes (g_ptr_array_index (export_rows, i), "tx");
+    }
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(NetlensGroupRow) row = g_list_model_get_item (model, i);
+      const NetlensGroup *g = netlens_group_row_get_group (row);
+
+      host_rx += g->rx_bytes;
+      host_tx += g->tx_bytes;
+      host_connections += g->n_connections;
+      /* sorted by receive rate, then bytes received, descending */
+      if (i > 0)
+        {
+          g_autoptr(NetlensGroupRow) prev = g_list_model_get_item (model, i - 1);
+          g_assert_cmpfloat (netlens_group_row_get_group (prev)->rx_rate, >=, g->rx_rate);
+        }
+    }
+  g_assert_cmpuint (host_rx, ==, rx);
+  g_assert_cmpuint (host_tx, ==, tx);
+  g_assert_cmpuint (host_connections, ==, export_rows->len);
+
+  /* sortable like the table */
+  netlens_groups_view_sort_by (hosts, "rx", TRUE);
+  spin (50);
+  {
+    g_autoptr(NetlensGroupRow) top = g_list_model_get_item (model, 0);
+    g_autoptr(NetlensGroupRow) next = g_list_model_get_item (model, 1);
+    g_assert_cmpuint (netlens_group_row_get_group (top)->rx_bytes, >=,
+                      netlens_group_row_get_group (next)->rx_bytes);
+  }
+
+  /* the selection graph costs nothing while the detail pane is hidden */
+  g_assert_false (_netlens_window_get_detail_visible (window));
+  g_assert_cmpuint (netlens_traffic_graph_get_n_draws (selection_graph), ==, 0);
+
+  /* the processes: a capture file has no owners, all in one group */
+  press_keys ("ctrl+2");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "processes");
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (processes)), 2000);
+  model = netlens_groups_view_get_model (processes);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(NetlensGroupRow) row = g_list_model_get_item (model, i);
+
+      process_rx += netlens_group_row_get_group (row)->rx_bytes;
+      process_tx += netlens_group_row_get_group (row)->tx_bytes;
+    }
+  g_assert_cmpuint (process_rx, ==, rx);
+  g_assert_cmpuint (process_tx, ==, tx);
+
+  press_keys ("ctrl+1");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "connections");
+}
+
+static void
+test_views_activate (void)
+{
+  AdwViewStack *stack = _netlens_window_get_view_stack (window);
+  NetlensGroupsView *hosts = _netlens_window_get_groups_view (window, NETLENS_GROUP_HOST);
+  NetlensTrafficGraph *selection_graph = _netlens_window_get_selection_graph (window);
+  GListModel *model = netlens_groups_view_get_model (hosts);
+  g_autoptr(NetlensGroupRow) chosen = NULL;
+  const NetlensGroup *g;
+  const char *text;
+  GtkWidget *columns;
+
+  adw_view_stack_set_visible_child_name (stack, "hosts");
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (hosts)), 2000);
+
+  /* the host with the most connections, chosen with the keyboard as a user would:
+   * selecting it opens its details (and its graph), Enter filters the table by it */
+  netlens_groups_view_sort_by (hosts, "open", TRUE);
+  spin (50);
+  chosen = g_list_model_get_item (model, 0);
+  g = netlens_group_row_get_group (chosen);
+  g_assert_cmpuint (g->n_connections, >, 1);
+  for (columns = gtk_widget_get_first_child (GTK_WIDGET (hosts)); columns != NULL && !GTK_IS_COLUMN_VIEW (columns);
+       columns = gtk_widget_get_first_child (columns))
+    ;
+  g_assert_nonnull (columns);
+  gtk_selection_model_select_item (gtk_column_view_get_model (GTK_COLUMN_VIEW (columns)), 0, TRUE);
+  WAIT_FOR (_netlens_window_get_detail_visible (window), 2000);
+  g_assert_true (_netlens_window_get_detail_visible (window));
+  g_assert_true (netlens_groups_view_get_selected (hosts) == chosen);
+  spin (200);
+  g_assert_cmpuint (netlens_traffic_graph_get_n_draws (selection_graph), >, 0);
+
+  g_signal_emit_by_name (columns, "activate", 0);
+  spin (100);
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "connections");
+  text = gtk_editable_get_text (GTK_EDITABLE (_netlens_window_get_search_entry (window)));
+  g_assert_true (g_str_has_prefix (text, "name:") || g_str_has_prefix (text, "dst:"));
+  g_assert_cmpuint (n_shown (), ==, g->n_connections);
+
+  /* back to everything, pane closed */
+  press_keys ("Escape");
+  press_keys ("Escape");
+  g_assert_false (_netlens_window_get_detail_visible (window));
+  g_assert_cmpuint (n_shown (), ==, export_rows->len);
+}
+
 static void
 test_filter (void)
 {
@@ -596,6 +729,8 @@ main (int   argc,
   spin (200);
 
   g_test_add_func ("/gui/window/rows-match-export", test_rows_match_export);
+  g_test_add_func ("/gui/window/views", test_views);
+  g_test_add_func ("/gui/window/views-activate", test_views_activate);
   g_test_add_func ("/gui/window/filter", test_filter);
   g_test_add_func ("/gui/window/selection-survives-update", test_selection_survives_update);
   g_test_add_func ("/gui/window/detail-pane", test_detail_pane);
