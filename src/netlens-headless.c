@@ -114,6 +114,43 @@ write_annotated (const char               *input,
   return NETLENS_EXIT_OK;
 }
 
+/* --write of a live run: the packets go to a spool as they arrive (on the capture's
+ * reader thread); at the end the spool is re-read and written annotated to the file. */
+typedef struct
+{
+  NetlensPcapngWriter *writer;
+  int                  interface_id;   /* -1 until the first packet */
+  int                  link_type;
+  GError              *error;          /* the first write error; later packets are skipped */
+} LiveSpool;
+
+static void
+live_spool_packet (int           link_type,
+                   guint32       snaplen,
+                   const char   *interface,
+                   gint64        ts_us,
+                   guint32       caplen,
+                   guint32       origlen,
+                   const guint8 *data,
+                   gpointer      user_data)
+{
+  LiveSpool *spool = user_data;
+
+  if (spool->error != NULL)
+    return;
+  if (spool->interface_id < 0 || link_type != spool->link_type)
+    {
+      spool->interface_id = netlens_pcapng_writer_add_interface (spool->writer, link_type,
+                                                                 snaplen != 0 ? snaplen : 262144,
+                                                                 interface, 6, &spool->error);
+      spool->link_type = link_type;
+      if (spool->interface_id < 0)
+        return;
+    }
+  netlens_pcapng_writer_write_packet (spool->writer, (guint) spool->interface_id, ts_us, caplen,
+                                      origlen, data, NULL, &spool->error);
+}
+
 static gboolean
 match_query (const NetlensConnection *conn,
              gpointer                 data)
@@ -336,6 +373,62 @@ run_read (NetlensOptions      *o,
   return code;
 }
 
+static void
+live_spool_discard (LiveSpool *spool)
+{
+  if (spool->writer != NULL)
+    {
+      g_autofree char *path = g_strdup (netlens_pcapng_writer_get_path (spool->writer));
+
+      g_clear_pointer (&spool->writer, netlens_pcapng_writer_free);
+      g_unlink (path);
+    }
+  g_clear_error (&spool->error);
+}
+
+/* The spool, annotated, to OUTPUT, with a drop note when packets were lost; the spool is
+ * removed either way. */
+static int
+write_live_capture (LiveSpool                *spool,
+                    const char               *output,
+                    NetlensPcapngAnnotations *annotations,
+                    const NetlensStats       *stats,
+                    int                       link_type)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *spool_path = g_strdup (netlens_pcapng_writer_get_path (spool->writer));
+  g_autofree char *note = NULL;
+  guint64 not_spooled = netlens_pcapng_writer_get_n_skipped (spool->writer);
+  int code = NETLENS_EXIT_OK;
+
+  if (spool->error != NULL)
+    {
+      g_printerr ("netlens: --write: %s\n", spool->error->message);
+      live_spool_discard (spool);
+      return NETLENS_EXIT_USAGE;
+    }
+  if (netlens_pcapng_writer_get_n_packets (spool->writer) == 0
+      && netlens_pcapng_writer_get_size (spool->writer) == 0)
+    {
+      /* not one packet: an empty but valid pcapng (a section header, no interface) */
+      netlens_pcapng_writer_add_interface (spool->writer, link_type >= 0 ? link_type : 1, 262144,
+                                           NULL, 6, NULL);
+    }
+  if (!netlens_pcapng_writer_close (spool->writer, &error))
+    {
+      spool->writer = NULL;
+      g_printerr ("netlens: --write: %s\n", error->message);
+      g_unlink (spool_path);
+      return NETLENS_EXIT_USAGE;
+    }
+  spool->writer = NULL;
+  note = netlens_pcapng_drop_note (stats->dropped_kernel, stats->dropped_interface,
+                                   stats->dropped_internal, not_spooled);
+  code = write_annotated (spool_path, output, annotations, note);
+  g_unlink (spool_path);
+  return code;
+}
+
 static int
 run_live (NetlensOptions      *o,
           NetlensExportFormat  format,
@@ -352,18 +445,35 @@ run_live (NetlensOptions      *o,
   gboolean ok;
   int code = NETLENS_EXIT_OK;
 
+  LiveSpool spool = { NULL, -1, -1, NULL };
+
   if (o->write_file != NULL)
     {
-      g_printerr ("netlens: %s\n", _("--write saves live captures from the window (Save Capture…); "
-                                     "headless, use it with --read"));
-      return NETLENS_EXIT_USAGE;
+      g_autofree char *dir = g_path_get_dirname (o->write_file);
+
+      /* fail before capturing when the file or the spool cannot be made */
+      if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+        {
+          g_printerr ("netlens: --write: %s: %s\n", o->write_file, _("no such folder"));
+          return NETLENS_EXIT_USAGE;
+        }
+      if ((spool.writer = netlens_pcapng_writer_new_spool (&error)) == NULL)
+        {
+          g_printerr ("netlens: --write: %s\n", error->message);
+          return NETLENS_EXIT_USAGE;
+        }
+      sinks.annotations = netlens_pcapng_annotations_new ();
     }
   if (o->history_db != NULL && !o->no_history)
     {
       g_autofree char *what = g_strdup_printf ("interface %s", o->interface);
 
       if ((sinks.history = open_history (o, what)) == NULL)
-        return NETLENS_EXIT_USAGE;
+        {
+          live_spool_discard (&spool);
+          g_clear_pointer (&sinks.annotations, netlens_pcapng_annotations_free);
+          return NETLENS_EXIT_USAGE;
+        }
     }
 
   netlens_pipeline_config_init (&config);
@@ -378,6 +488,8 @@ run_live (NetlensOptions      *o,
     {
       g_printerr ("netlens: %s\n", error->message);
       close_history (sinks.history);
+      live_spool_discard (&spool);
+      g_clear_pointer (&sinks.annotations, netlens_pcapng_annotations_free);
       return NETLENS_EXIT_USAGE;
     }
   export = netlens_export_new (format, out.stream);
@@ -389,8 +501,10 @@ run_live (NetlensOptions      *o,
 
   source.interface = o->interface;
   source.started_us = g_get_real_time ();
-  ok = netlens_live_source_run_headless (pipeline, o->interface, o->bpf, o->attribution,
-                                         o->duration, &error);
+  ok = netlens_live_source_run_headless_tap (pipeline, o->interface, o->bpf, o->attribution,
+                                             o->duration,
+                                             spool.writer != NULL ? live_spool_packet : NULL,
+                                             &spool, &error);
   source.ended_us = g_get_real_time ();
   source.link_type = netlens_pipeline_get_link_type (pipeline);
   /* what was captured is kept, whatever stopped the capture */
@@ -399,6 +513,14 @@ run_live (NetlensOptions      *o,
   if (close_history (sinks.history) != NETLENS_EXIT_OK)
     code = NETLENS_EXIT_USAGE;
   netlens_pipeline_get_stats (pipeline, &stats);
+  if (spool.writer != NULL)
+    {
+      /* every row has ended by now (end of capture): each packet finds its row */
+      if (write_live_capture (&spool, o->write_file, sinks.annotations, &stats,
+                              source.link_type) != NETLENS_EXIT_OK)
+        code = NETLENS_EXIT_USAGE;
+      g_clear_pointer (&sinks.annotations, netlens_pcapng_annotations_free);
+    }
   if (!netlens_export_finish (export, &source, &stats))
     {
       int saved = errno;
@@ -438,21 +560,11 @@ history_row (NetlensHistoryRow *row,
 {
   HistoryOut *h = data;
 
-  if (h->query != NULL && !netlens_query_is_match_all (h->query))
-    {
-      /* stored rows keep their names as text, not as DPI state: let the best name
-       * stand for the DNS name so that dst:, host: and bare words find it */
-      gboolean borrowed = row->conn->dns_name == NULL && row->best_name != NULL;
-      gboolean match;
-
-      if (borrowed)
-        row->conn->dns_name = g_ref_string_new (row->best_name);
-      match = netlens_query_match (h->query, row->conn);
-      if (borrowed)
-        g_clear_pointer (&row->conn->dns_name, g_ref_string_release);
-      if (!match)
-        return TRUE;
-    }
+  /* the row carries its DPI results again (netlens_dpi_from_json): sni:, host:, ssh:
+   * and every other term match as they did on the live row */
+  if (h->query != NULL && !netlens_query_is_match_all (h->query)
+      && !netlens_query_match (h->query, row->conn))
+    return TRUE;
   if (h->json || h->jsonl)
     {
       /* the stored export object, byte for byte */

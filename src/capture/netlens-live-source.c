@@ -61,6 +61,12 @@ struct _NetlensLiveSource
   char              *attribution_used;
   char              *attribution_note;
   int                link_type;
+
+  /* packet tap (Save Capture's spool): called on the reader thread */
+  NetlensLivePacketFunc packet_func;
+  gpointer              packet_data;
+  guint32               snaplen_used;   /* from the hello */
+  char                 *interface_used;
 };
 
 G_DEFINE_FINAL_TYPE (NetlensLiveSource, netlens_live_source, G_TYPE_OBJECT)
@@ -99,6 +105,7 @@ netlens_live_source_finalize (GObject *object)
   g_free (self->helper_path);
   g_free (self->attribution_used);
   g_free (self->attribution_note);
+  g_free (self->interface_used);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (netlens_live_source_parent_class)->finalize (object);
@@ -209,6 +216,16 @@ netlens_live_source_set_promiscuous (NetlensLiveSource *self,
 {
   g_return_if_fail (NETLENS_IS_LIVE_SOURCE (self));
   self->promiscuous = promiscuous;
+}
+
+void
+netlens_live_source_set_packet_func (NetlensLiveSource     *self,
+                                     NetlensLivePacketFunc  func,
+                                     gpointer               user_data)
+{
+  g_return_if_fail (NETLENS_IS_LIVE_SOURCE (self));
+  self->packet_func = func;
+  self->packet_data = user_data;
 }
 
 static gboolean
@@ -464,6 +481,9 @@ handle_frame (ReaderState *st, const NetlensWireFrame *frame)
         g_free (self->attribution_note);
         self->attribution_note = g_strdup (hello.note);
         self->link_type = hello.link_type;
+        self->snaplen_used = hello.snaplen;
+        g_free (self->interface_used);
+        self->interface_used = g_strdup (hello.interface);
         g_mutex_unlock (&self->lock);
         if (!netlens_pipeline_set_link_type (self->pipeline, hello.link_type))
           error = g_error_new (NETLENS_LIVE_ERROR, NETLENS_LIVE_ERROR_LINK_TYPE,
@@ -484,6 +504,11 @@ handle_frame (ReaderState *st, const NetlensWireFrame *frame)
           break;
         netlens_pipeline_push_packet (self->pipeline, packet.ts_us, packet.caplen,
                                       packet.origlen, packet.data);
+        /* set before start(), read only by this thread: no lock */
+        if (self->packet_func != NULL)
+          self->packet_func (self->link_type, self->snaplen_used, self->interface_used,
+                             packet.ts_us, packet.caplen, packet.origlen, packet.data,
+                             self->packet_data);
         g_mutex_lock (&self->lock);
         self->stats.packets++;
         g_mutex_unlock (&self->lock);
@@ -988,6 +1013,20 @@ netlens_live_source_run_headless (NetlensPipeline    *pipeline,
                                   double              duration_s,
                                   GError            **error)
 {
+  return netlens_live_source_run_headless_tap (pipeline, interface, bpf, attribution, duration_s,
+                                               NULL, NULL, error);
+}
+
+gboolean
+netlens_live_source_run_headless_tap (NetlensPipeline       *pipeline,
+                                      const char            *interface,
+                                      const char            *bpf,
+                                      NetlensAttribution     attribution,
+                                      double                 duration_s,
+                                      NetlensLivePacketFunc  packet_func,
+                                      gpointer               packet_data,
+                                      GError               **error)
+{
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(NetlensLiveSource) source = NULL;
   HeadlessRun run = { 0 };
@@ -1003,6 +1042,7 @@ netlens_live_source_run_headless (NetlensPipeline    *pipeline,
   netlens_live_source_set_interface (source, interface);
   netlens_live_source_set_bpf (source, bpf);
   netlens_live_source_set_attribution (source, attribution);
+  netlens_live_source_set_packet_func (source, packet_func, packet_data);
   g_signal_connect (source, "started", G_CALLBACK (on_headless_started), &run);
   g_signal_connect (source, "finished", G_CALLBACK (on_headless_finished), &run);
 

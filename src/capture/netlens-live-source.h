@@ -84,6 +84,21 @@ const char        *netlens_live_source_get_helper_path (NetlensLiveSource  *self
 NetlensLiveLaunch  netlens_live_source_get_launch      (NetlensLiveSource  *self);
 char             **netlens_live_source_build_argv      (NetlensLiveSource  *self);
 
+/* A packet tap (Save Capture's spool, `--write` of a headless live run): FUNC sees every
+ * packet the pipeline gets, on the capture's reader thread, with the interface's link type,
+ * snaplen and name from the helper's hello.  Set it before start(); it must not block. */
+typedef void (*NetlensLivePacketFunc) (int           link_type,
+                                       guint32       snaplen,
+                                       const char   *interface,
+                                       gint64        ts_us,
+                                       guint32       caplen,
+                                       guint32       origlen,
+                                       const guint8 *data,
+                                       gpointer      user_data);
+void               netlens_live_source_set_packet_func (NetlensLiveSource     *self,
+                                                        NetlensLivePacketFunc  func,
+                                                        gpointer               user_data);
+
 /* Starts the helper; FALSE only when it cannot even be spawned.  Everything later
  * (authorisation refused, helper errors) arrives through "finished". */
 gboolean           netlens_live_source_start           (NetlensLiveSource  *self,
@@ -111,5 +126,14 @@ gboolean           netlens_live_source_run_headless    (NetlensPipeline    *pipe
                                                         NetlensAttribution  attribution,
                                                         double              duration_s,
                                                         GError            **error);
+/* The same with a packet tap (netlens_live_source_set_packet_func()). */
+gboolean           netlens_live_source_run_headless_tap (NetlensPipeline       *pipeline,
+                                                         const char            *interface,
+                                                         const char            *bpf,
+                                                         NetlensAttribution     attribution,
+                                                         double                 duration_s,
+                                                         NetlensLivePacketFunc  packet_func,
+                                                         gpointer               packet_data,
+                                                         GError               **error);
 
 G_END_DECLS

@@ -24,6 +24,7 @@
 #include "netlens-history.h"
 #include "netlens-export.h"
 #include "netlens-dpi.h"
+#include "netlens-query.h"
 #include "store-test-common.h"
 
 #define USEC_PER_DAY G_GINT64_CONSTANT (86400000000)
@@ -424,6 +425,7 @@ typedef struct
 {
   GMutex          lock;
   GPtrArray      *json;
+  GPtrArray      *rows;     /* snapshots of what was pushed, for the queries */
   NetlensHistory *history;
 } CorpusSink;
 
@@ -435,6 +437,7 @@ corpus_sink (NetlensConnection *conn,
 
   g_mutex_lock (&sink->lock);
   g_ptr_array_add (sink->json, json_of (conn));
+  g_ptr_array_add (sink->rows, netlens_connection_snapshot (conn));
   g_mutex_unlock (&sink->lock);
   netlens_history_push (sink->history, conn);
 }
@@ -444,6 +447,34 @@ compare_strings (gconstpointer a,
                  gconstpointer b)
 {
   return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Queries that look at DPI fields (and a few that do not): on the history's rows they must
+ * find the same connections as on the rows the pipeline handed out. */
+static const char *const dpi_queries[] = {
+  "sni:/./", "!sni:/./", "host:/./", "ssh:/./", "ssh:openssh", "app:tls", "app:quic",
+  "app:dns", "dst:/./", "google", "com", "http", "sni:com | host:com", NULL,
+};
+
+/* The export objects of the rows of ROWS that QUERY matches, sorted. */
+static GPtrArray *
+matching_json (GPtrArray  *rows,
+               const char *query_text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NetlensQuery) query = netlens_query_parse (query_text, &error);
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const NetlensConnection *conn = g_ptr_array_index (rows, i);
+
+      if (netlens_query_match (query, conn))
+        g_ptr_array_add (out, json_of (conn));
+    }
+  g_ptr_array_sort (out, compare_strings);
+  return out;
 }
 
 /* The issue's test: a corpus capture replayed into a history gives rows equal to the export
@@ -458,7 +489,7 @@ test_corpus_equals_export (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   NetlensHistory *history;
-  guint n_rows = 0, n_dpi = 0, n_names = 0;
+  guint n_rows = 0, n_dpi = 0, n_names = 0, n_sni = 0;
   GDir *d;
   const char *name;
 
@@ -489,6 +520,7 @@ test_corpus_equals_export (void)
 
       g_mutex_init (&sink.lock);
       sink.json = g_ptr_array_new_with_free_func (g_free);
+      sink.rows = g_ptr_array_new_with_free_func ((GDestroyNotify) netlens_connection_free);
       sink.history = history;
 
       session = netlens_history_begin_session (history, file);
@@ -509,11 +541,34 @@ test_corpus_equals_export (void)
           g_autofree char *member = g_strconcat ("\"dpi\":", dpi, NULL);
           const NetlensConnection *conn = g_ptr_array_index (c.conns, i);
 
+          g_autoptr(GString) back = g_string_new (NULL);
+          g_autofree char *whole = NULL;
+
           g_assert_nonnull (strstr (g_ptr_array_index (c.json, i), member));
+          /* the DPI results are rebuilt from it: written again, the same text */
+          netlens_dpi_write_json (conn->dpi, back);
+          g_assert_cmpstr (back->str, ==, dpi);
+          /* and the whole row: the export object of the rebuilt row is the stored one */
+          whole = json_of (conn);
+          g_assert_cmpstr (whole, ==, g_ptr_array_index (c.json, i));
           if (strstr (dpi, ":{") != NULL || strstr (dpi, ":[") != NULL)
             n_dpi++;
           if (conn->dns_name != NULL)
             n_names++;
+        }
+      /* the query language finds the same rows in the history as in the capture */
+      for (guint q = 0; dpi_queries[q] != NULL; q++)
+        {
+          g_autoptr(GPtrArray) live = matching_json (sink.rows, dpi_queries[q]);
+          g_autoptr(GPtrArray) stored = matching_json (c.conns, dpi_queries[q]);
+
+          if (live->len != stored->len)
+            g_error ("%s: query %s: %u rows of the capture, %u of the history", file,
+                     dpi_queries[q], live->len, stored->len);
+          for (guint i = 0; i < live->len; i++)
+            g_assert_cmpstr (g_ptr_array_index (stored, i), ==, g_ptr_array_index (live, i));
+          if (q == 0)
+            n_sni += live->len;
         }
       g_ptr_array_sort (sink.json, compare_strings);
       g_ptr_array_sort (c.json, compare_strings);
@@ -522,11 +577,14 @@ test_corpus_equals_export (void)
       n_rows += c.json->len;
       collected_clear (&c);
       g_ptr_array_unref (sink.json);
+      g_ptr_array_unref (sink.rows);
       g_mutex_clear (&sink.lock);
     }
   g_test_message ("%u captures, %u rows equal to their export, %u with DPI results, "
-                  "%u with a DNS name", names->len, n_rows, n_dpi, n_names);
+                  "%u with a DNS name, %u found by sni:", names->len, n_rows, n_dpi, n_names,
+                  n_sni);
   g_assert_cmpuint (n_rows, >, 100);
+  g_assert_cmpuint (n_sni, >, 5);
   g_assert_cmpuint (n_dpi, >, 20);
   g_assert_cmpuint (count_rows (history, 0, 0), ==, n_rows);
   netlens_history_close (history);
@@ -1257,6 +1315,45 @@ test_clear (void)
   remove_db (path);
 }
 
+/* The DPI JSON reader: bad text is an error, never a crash or a half-built record. */
+static void
+test_dpi_from_json_bad (void)
+{
+  static const char *const bad[] = {
+    "", "{", "[]", "null", "{\"tls\":}", "{\"tls\":{\"sni\":[\"a\"]}} x", "{\"a\":\"\\ud800\"}",
+    "{\"a\":\"\\u0000\"}", "{\"a\":\"\\q\"}", "{\"a\":tru}", "{\"a\":-}", "{\"a\" 1}", "{,}",
+  };
+  const char *good = "{\"http\":null,\"tls\":{\"sni\":[\"a.example\",\"b\\\"q\"],\"alpn\":[],"
+                     "\"client_hellos\":1},\"dns\":null,\"ssh\":null,\"quic\":null,"
+                     "\"icmp\":null,\"arp\":null}";
+  g_autoptr(GString) deep = g_string_new (NULL);
+  NetlensDpi *dpi;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      dpi = netlens_dpi_from_json (bad[i], NULL, &error);
+      if (dpi != NULL)
+        g_error ("%s: read as DPI JSON", bad[i]);
+      g_assert_error (error, NETLENS_DPI_JSON_ERROR, 0);
+    }
+  for (guint i = 0; i < 200; i++)
+    g_string_append (deep, "{\"a\":");
+  g_assert_null (netlens_dpi_from_json (deep->str, NULL, NULL));
+  /* every cut of a good value is bad */
+  for (gsize n = 0; n < strlen (good); n++)
+    {
+      g_autofree char *cut = g_strndup (good, n);
+
+      g_assert_null (netlens_dpi_from_json (cut, NULL, NULL));
+    }
+  dpi = netlens_dpi_from_json (good, NULL, NULL);
+  g_assert_nonnull (dpi);
+  g_assert_cmpstr (netlens_dpi_get_sni (dpi), ==, "a.example");
+  netlens_dpi_free (dpi);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1283,6 +1380,7 @@ main (int   argc,
   g_test_add_func ("/history/damaged", test_damaged);
   g_test_add_func ("/history/queue-full", test_queue_full);
   g_test_add_func ("/history/clear", test_clear);
+  g_test_add_func ("/history/dpi-from-json-bad", test_dpi_from_json_bad);
 
   ret = g_test_run ();
   store_test_rm_rf (tmp_dir);

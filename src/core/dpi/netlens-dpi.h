@@ -93,6 +93,17 @@ gboolean     netlens_dpi_foreach_text      (const NetlensDpi    *dpi,
                                                                         gpointer    user_data),
                                             gpointer             user_data);
 
+/* The inverse of netlens_dpi_write_json() (netlens-dpi-json.c): the DPI results of a stored
+ * row rebuilt from its "dpi" JSON, so that sni:, http.host:, ssh: and the CSV columns work on
+ * history rows as on live ones.  CONN (may be NULL) gives what the JSON does not hold: the
+ * app, and which end was the client (guessed from the ports, as DPI does without a SYN).
+ * Writing the result again gives JSON back byte for byte.  NULL with ERROR on bad JSON. */
+#define NETLENS_DPI_JSON_ERROR (netlens_dpi_json_error_quark ())
+GQuark       netlens_dpi_json_error_quark  (void);
+NetlensDpi  *netlens_dpi_from_json         (const char               *json,
+                                            const NetlensConnection  *conn,
+                                            GError                  **error);
+
 /* Writes the value of the export's "dpi" key: {"http": …, "tls": …, "dns": …, "ssh": …,
  * "quic": …, "icmp": …, "arp": …} with null for what is unknown.  DPI may be NULL. */
 void         netlens_dpi_write_json        (const NetlensDpi    *dpi,

@@ -1720,6 +1720,10 @@ netlens_history_query (NetlensHistory        *history,
           row.service = column_text (stmt, COL (service));
           row.dpi_json = column_text (stmt, COL (dpi));
           row.json = column_text (stmt, COL (json));
+          /* the DPI results again, for sni:, http.host:, ssh: and the CSV columns;
+           * a damaged value leaves the row without them, not unreadable */
+          if (row.dpi_json != NULL)
+            row.conn->dpi = netlens_dpi_from_json (row.dpi_json, row.conn, NULL);
           more = func (&row, user_data);
           g_clear_pointer (&row.conn, netlens_connection_free);
           if (!more)

@@ -128,8 +128,8 @@ typedef struct
   gint64             id;          /* the database row */
   gint64             session;
   /* Rebuilt from the stored columns: key, id, generation, states, app, times, counters,
-   * process and peer process, dns/reverse names, country, asn, as_org.  dpi is NULL (the
-   * DPI results are in dpi_json).  Owned by the query: steal it to keep it. */
+   * process and peer process, dns/reverse names, country, asn, as_org, and the DPI results
+   * (netlens_dpi_from_json of dpi_json).  Owned by the query: steal it to keep it. */
   NetlensConnection *conn;
   const char        *protocol;    /* "tcp", "ip:gre" */
   const char        *best_name;   /* as the export wrote them, or NULL */
