@@ -168,7 +168,8 @@ column_is_text (NetlensColumn column)
 {
   return column == NETLENS_COLUMN_PROCESS || column == NETLENS_COLUMN_PROTOCOL ||
          column == NETLENS_COLUMN_REMOTE || column == NETLENS_COLUMN_SERVICE ||
-         column == NETLENS_COLUMN_APPLICATION || column == NETLENS_COLUMN_STATE;
+         column == NETLENS_COLUMN_APPLICATION || column == NETLENS_COLUMN_STATE ||
+         column == NETLENS_COLUMN_COUNTRY;
 }
 
 static guint64

@@ -15,6 +15,7 @@
 #include "netlens-format.h"
 #include "netlens-dpi.h"
 #include "netlens-app-info.h"
+#include "netlens-geo.h"
 
 static const struct
 {
@@ -36,6 +37,7 @@ static const struct
   [NETLENS_COLUMN_BYTES]       = { "bytes",       N_("Bytes"),       TRUE,  TRUE,   80 },
   [NETLENS_COLUMN_PACKETS]     = { "packets",     N_("Packets"),     TRUE,  TRUE,   64 },
   [NETLENS_COLUMN_AGE]         = { "age",         N_("Age"),         TRUE,  TRUE,   80 },
+  [NETLENS_COLUMN_COUNTRY]     = { "country",     N_("Country"),     FALSE, TRUE,   90 },
 };
 
 const char *
@@ -279,10 +281,61 @@ netlens_format_cell (NetlensColumn               column,
       }
       break;
 
+    case NETLENS_COLUMN_COUNTRY:
+      netlens_format_country (conn, out);
+      break;
+
     case NETLENS_N_COLUMNS:
     case NETLENS_COLUMN_NONE:
     default:
       g_assert_not_reached ();
+    }
+}
+
+void
+netlens_format_country (const NetlensConnection *conn,
+                        GString                 *out)
+{
+  NetlensGeoRange range;
+
+  if (conn->country != NULL)
+    {
+      g_string_append (out, conn->country);
+      return;
+    }
+  if (conn->key.family != NETLENS_FAMILY_IPV4 && conn->key.family != NETLENS_FAMILY_IPV6)
+    return;
+  /* what is never looked up says why (as the lookup does: the local end when only it is public) */
+  range = netlens_geo_classify (conn->key.family, &conn->key.raddr);
+  if (range != NETLENS_GEO_RANGE_PUBLIC &&
+      netlens_geo_classify (conn->key.family, &conn->key.laddr) == NETLENS_GEO_RANGE_PUBLIC)
+    return;
+  switch (range)
+    {
+    case NETLENS_GEO_RANGE_PRIVATE:
+    case NETLENS_GEO_RANGE_SHARED:
+      g_string_append (out, _("Private"));
+      break;
+    case NETLENS_GEO_RANGE_LOOPBACK:
+      g_string_append (out, _("Loopback"));
+      break;
+    case NETLENS_GEO_RANGE_LINK_LOCAL:
+      g_string_append (out, _("Link-local"));
+      break;
+    case NETLENS_GEO_RANGE_MULTICAST:
+    case NETLENS_GEO_RANGE_BROADCAST:
+      g_string_append (out, _("Multicast"));
+      break;
+    case NETLENS_GEO_RANGE_UNSPECIFIED:
+    case NETLENS_GEO_RANGE_DOCUMENTATION:
+    case NETLENS_GEO_RANGE_RESERVED:
+      g_string_append (out, _("Reserved"));
+      break;
+    case NETLENS_GEO_RANGE_PUBLIC:
+    case NETLENS_GEO_RANGE_NOT_IP:
+    case NETLENS_GEO_N_RANGES:
+    default:
+      break;
     }
 }
 

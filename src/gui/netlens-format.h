@@ -29,6 +29,7 @@ typedef enum
   NETLENS_COLUMN_BYTES,
   NETLENS_COLUMN_PACKETS,
   NETLENS_COLUMN_AGE,
+  NETLENS_COLUMN_COUNTRY,   /* GeoIP; hidden without a database */
   NETLENS_N_COLUMNS,
   NETLENS_COLUMN_NONE = -1,
 } NetlensColumn;
@@ -74,6 +75,10 @@ char         *netlens_format_row_tsv       (const NetlensConnection    *conn,
                                             const NetlensFormatContext *ctx);
 /* The process as "name (pid)", or NULL when unknown. */
 void          netlens_format_process       (const NetlensConnection *conn,
+                                            GString                 *out);
+/* The country column: the GeoIP country code, or what kind of address space the
+ * remote address is in when it is never looked up ("Private", "Loopback", …). */
+void          netlens_format_country       (const NetlensConnection *conn,
                                             GString                 *out);
 
 G_END_DECLS

@@ -438,6 +438,12 @@ netlens_groups_view_update (NetlensGroupsView *self,
 {
   g_return_if_fail (NETLENS_IS_GROUPS_VIEW (self));
 
+  if (groups != self->groups && g_hash_table_size (self->index) > 0)
+    {
+      /* serials count per NetlensGroups: rows of another one cannot be compared */
+      g_hash_table_remove_all (self->index);
+      g_list_store_remove_all (self->store);
+    }
   self->groups = groups;
   if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
     {

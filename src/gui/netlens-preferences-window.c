@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "netlens-preferences-window.h"
+#include "netlens-geo.h"
 
 /* Built from rows libadwaita 1.2 has: AdwActionRow with a GtkSwitch or a
  * GtkSpinButton suffix, AdwComboRow (AdwSwitchRow and AdwSpinRow are 1.3+). */
@@ -113,6 +114,173 @@ on_units_changed_cb (GSettings                *settings,
     adw_combo_row_set_selected (self->units_row, pos);
 }
 
+/* ---- GeoIP: a MaxMind DB file per kind, chosen or found in the usual places ---- */
+
+static const char *
+geo_key (GtkWidget *row)
+{
+  return g_object_get_data (G_OBJECT (row), "netlens-key");
+}
+
+/* The row's subtitle says which file is used, or why none is. */
+static void
+update_geo_row (NetlensPreferencesWindow *self,
+                GtkWidget                *row)
+{
+  const char *key = geo_key (row);
+  gboolean country = g_str_equal (key, "geoip-country-db");
+  g_autofree char *path = g_settings_get_string (self->settings, key);
+  g_autofree char *subtitle = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *clear = g_object_get_data (G_OBJECT (row), "netlens-clear");
+  gboolean failed = FALSE;
+
+  if (*path != '\0')
+    {
+      g_autoptr(NetlensGeo) geo = netlens_geo_open (country ? path : NULL, country ? NULL : path,
+                                                    &error);
+      if (geo == NULL)
+        {
+          subtitle = g_strdup (error->message);
+          failed = TRUE;
+        }
+      else
+        subtitle = g_strdup (path);
+    }
+  else
+    {
+      g_autoptr(NetlensGeo) geo = netlens_geo_open_default (NULL);
+      const char *found = geo == NULL ? NULL
+                          : country ? netlens_geo_get_country_path (geo) : netlens_geo_get_asn_path (geo);
+
+      if (found != NULL)
+        /* Translators: the GeoIP file found without being named in Preferences */
+        subtitle = g_strdup_printf (_("Automatic: %s"), found);
+      else
+        subtitle = g_strdup (_("None found"));
+    }
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  if (failed)
+    gtk_widget_add_css_class (row, "error");
+  else
+    gtk_widget_remove_css_class (row, "error");
+  gtk_widget_set_sensitive (clear, *path != '\0');
+}
+
+static void
+on_geo_setting_changed_cb (GSettings                *settings,
+                           const char               *key,
+                           NetlensPreferencesWindow *self)
+{
+  GtkWidget *row = g_object_get_data (G_OBJECT (self), key);
+
+  if (row != NULL)
+    update_geo_row (self, row);
+}
+
+static void
+on_geo_chosen_cb (GtkNativeDialog *dialog,
+                  int              response,
+                  GtkWidget       *row)
+{
+  NetlensPreferencesWindow *self = NETLENS_PREFERENCES_WINDOW (gtk_widget_get_root (row));
+
+  if (response == GTK_RESPONSE_ACCEPT && self != NULL)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        g_settings_set_string (self->settings, geo_key (row), path);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+on_geo_choose_clicked_cb (GtkButton *button,
+                          GtkWidget *row)
+{
+  GtkWindow *window = GTK_WINDOW (gtk_widget_get_root (row));
+  GtkFileChooserNative *dialog;
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  /* GtkFileDialog is GTK 4.10 */
+  dialog = gtk_file_chooser_native_new (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
+                                        window, GTK_FILE_CHOOSER_ACTION_OPEN, _("_Select"), _("_Cancel"));
+  gtk_file_filter_set_name (filter, _("MaxMind databases (.mmdb)"));
+  gtk_file_filter_add_pattern (filter, "*.mmdb");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_geo_chosen_cb), row);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+on_geo_clear_clicked_cb (GtkButton *button,
+                         GtkWidget *row)
+{
+  NetlensPreferencesWindow *self = NETLENS_PREFERENCES_WINDOW (gtk_widget_get_root (row));
+
+  g_settings_set_string (self->settings, geo_key (row), "");
+}
+
+static GtkWidget *
+geo_row (NetlensPreferencesWindow *self,
+         const char               *key,
+         const char               *title)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *choose = gtk_button_new_from_icon_name ("document-open-symbolic");
+  GtkWidget *clear = gtk_button_new_from_icon_name ("edit-clear-symbolic");
+  g_autofree char *choose_text = g_strdup_printf (_("Choose %s"), title);
+  g_autofree char *clear_text = g_strdup_printf (_("Use an Installed %s"), title);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  g_object_set_data_full (G_OBJECT (row), "netlens-key", g_strdup (key), g_free);
+  g_object_set_data (G_OBJECT (row), "netlens-clear", clear);
+  g_object_set_data (G_OBJECT (self), key, row);
+  for (guint i = 0; i < 2; i++)
+    {
+      GtkWidget *button = i == 0 ? choose : clear;
+      const char *text = i == 0 ? choose_text : clear_text;
+
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (button, "flat");
+      gtk_widget_set_tooltip_text (button, text);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+    }
+  g_signal_connect (choose, "clicked", G_CALLBACK (on_geo_choose_clicked_cb), row);
+  g_signal_connect (clear, "clicked", G_CALLBACK (on_geo_clear_clicked_cb), row);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), choose);
+  update_geo_row (self, row);
+  return row;
+}
+
+static AdwPreferencesGroup *
+geo_group (NetlensPreferencesWindow *self)
+{
+  AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  g_auto(GStrv) dirs = netlens_geo_dup_search_dirs ();
+  g_autofree char *joined = g_strjoinv (", ", dirs);
+  g_autofree char *description = NULL;
+
+  adw_preferences_group_set_title (group, _("Country and Network"));
+  /* Translators: %s is a list of folders */
+  description = g_strdup_printf (_("The country and network (AS) of remote addresses come from MaxMind "
+                                   "database files: GeoLite2 or DB-IP lite, Country and ASN. Name "
+                                   "them here, or put them in one of these folders: %s. Private and "
+                                   "reserved addresses are never looked up."), joined);
+  adw_preferences_group_set_description (group, description);
+  adw_preferences_group_add (group, geo_row (self, "geoip-country-db", _("Country Database")));
+  adw_preferences_group_add (group, geo_row (self, "geoip-asn-db", _("ASN Database")));
+  g_signal_connect_object (self->settings, "changed::geoip-country-db",
+                           G_CALLBACK (on_geo_setting_changed_cb), self, 0);
+  g_signal_connect_object (self->settings, "changed::geoip-asn-db",
+                           G_CALLBACK (on_geo_setting_changed_cb), self, 0);
+  return group;
+}
+
 static const char *timeout_keys[] = {
   "timeouts-tcp-established-ssh", "timeouts-tcp-established-http", "timeouts-tcp-established",
   "timeouts-tcp-transient", "timeouts-tcp-closing", "timeouts-tcp-closed",
@@ -169,6 +337,7 @@ build (NetlensPreferencesWindow *self)
   adw_preferences_group_add (group, spin_row (self, "history-retention-days", _("History Retention"),
                                               _("Days to keep closed connections"), 1, 3650, 1));
   adw_preferences_page_add (page, group);
+  adw_preferences_page_add (page, geo_group (self));
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), page);
 
   /* Timeouts */

@@ -10,6 +10,7 @@
 #include "netlens-window.h"
 #include "netlens-connection-model.h"
 #include "netlens-detail-pane.h"
+#include "netlens-format.h"
 #include "netlens-groups.h"
 #include "netlens-groups-view.h"
 #include "netlens-traffic-graph.h"
@@ -43,6 +44,9 @@ NetlensGroupsView      *_netlens_window_get_groups_view  (NetlensWindow   *self,
 NetlensGroups          *_netlens_window_get_groups       (NetlensWindow *self);
 NetlensTrafficGraph    *_netlens_window_get_traffic_graph (NetlensWindow *self);
 NetlensTrafficGraph    *_netlens_window_get_selection_graph (NetlensWindow *self);
+gboolean                _netlens_window_has_geo          (NetlensWindow *self);
+GtkColumnViewColumn    *_netlens_window_get_column       (NetlensWindow *self,
+                                                          NetlensColumn  column);
 /* Refreshes the cells shown and the status bar (what a tick does after commit). */
 void                    _netlens_window_refresh_view     (NetlensWindow *self);
 

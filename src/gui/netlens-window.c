@@ -26,6 +26,7 @@
 #include "netlens-interfaces.h"
 #include "netlens-live-source.h"
 #include "netlens-format.h"
+#include "netlens-geo.h"
 #include "netlens-groups.h"
 #include "netlens-groups-view.h"
 #include "netlens-group-row.h"
@@ -152,6 +153,9 @@ struct _NetlensWindow
   NetlensGroupsView    *processes_view;
   NetlensGroupsView    *hosts_view;
   char                 *graph_key;       /* what the selection graph shows, NULL: nothing */
+  NetlensGeo           *geo;             /* GeoIP country / ASN, NULL without a database */
+  gboolean              geo_error_shown; /* the banner is about the GeoIP database */
+  gboolean              country_wanted;  /* the country column's menu state */
   gint64                selection_graph_last_us;
   gint64                machine_graph_last_us;
 
@@ -203,6 +207,47 @@ load_timeouts (NetlensWindow *self)
       g_settings_get_uint (self->settings, timeout_keys[i].key);
 }
 
+static void show_error (NetlensWindow *self, const char *title, const char *detail, RetryKind retry);
+
+/* The databases named in Preferences, else the installed ones (none: the GeoIP
+ * columns stay hidden).  A named file that cannot be read says so in the banner. */
+static void
+load_geo (NetlensWindow *self)
+{
+  g_autofree char *country = g_settings_get_string (self->settings, "geoip-country-db");
+  g_autofree char *asn = g_settings_get_string (self->settings, "geoip-asn-db");
+  g_autoptr(GError) error = NULL;
+  gboolean visible;
+
+  g_clear_pointer (&self->geo, netlens_geo_free);
+  if (self->geo_error_shown)
+    {
+      gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+      self->geo_error_shown = FALSE;
+    }
+  if (*country != '\0' || *asn != '\0')
+    {
+      self->geo = netlens_geo_open (*country != '\0' ? country : NULL, *asn != '\0' ? asn : NULL,
+                                    &error);
+      if (self->geo == NULL)
+        {
+          show_error (self, _("Could not open the GeoIP database"), error->message, RETRY_NONE);
+          self->geo_error_shown = TRUE;
+        }
+    }
+  else
+    self->geo = netlens_geo_open_default (&error);
+  if (self->geo == NULL && error != NULL)
+    g_debug ("GeoIP: %s", error->message);
+
+  visible = self->geo != NULL;
+  if (self->columns[NETLENS_COLUMN_COUNTRY] != NULL)
+    gtk_column_view_column_set_visible (self->columns[NETLENS_COLUMN_COUNTRY],
+                                        visible && self->country_wanted);
+  if (self->hosts_view != NULL)
+    netlens_groups_view_set_geo_visible (self->hosts_view, visible);
+}
+
 static int
 effective_refresh_ms (NetlensWindow *self)
 {
@@ -251,6 +296,16 @@ on_settings_changed_cb (GSettings     *settings,
       netlens_traffic_graph_set_bits (self->selection_graph, self->bits);
       refresh_cells (self, TRUE);
       refresh_view (self);
+    }
+  else if (g_str_equal (key, "geoip-country-db") || g_str_equal (key, "geoip-asn-db"))
+    {
+      load_geo (self);
+      /* an opened file sends no more updates: read it again to enrich its rows */
+      if (self->file_mode && self->source_path != NULL && self->job == NULL && !self->geo_error_shown)
+        {
+          g_autoptr(GFile) file = g_file_new_for_path (self->source_path);
+          netlens_window_open_file (self, file);
+        }
     }
   else if (g_str_has_prefix (key, "timeouts-"))
     {
@@ -880,6 +935,18 @@ drain (NetlensWindow *self)
   while (self->ended != NULL && (conn = g_async_queue_try_pop (self->ended)) != NULL)
     g_ptr_array_add (ended, conn);
 
+  if (self->geo != NULL)
+    {
+      /* cached lookups; snapshots are replaced on every update, so each is enriched */
+      for (guint s = 0; s < sets->len; s++)
+        {
+          set = g_ptr_array_index (sets, s);
+          for (guint i = 0; i < set->updated->len; i++)
+            netlens_geo_enrich (self->geo, g_ptr_array_index (set->updated, i));
+        }
+      for (guint i = 0; i < ended->len; i++)
+        netlens_geo_enrich (self->geo, g_ptr_array_index (ended, i));
+    }
   feed_groups (self, sets, ended);
 
   for (guint s = 0; s < sets->len; s++)
@@ -1297,6 +1364,14 @@ on_column_visible_changed_cb (GSimpleAction *action,
   NetlensColumn column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (action), "netlens-column"));
 
   g_simple_action_set_state (action, state);
+  if (column == NETLENS_COLUMN_COUNTRY)
+    {
+      /* shown only with a GeoIP database; the wish is kept (and saved) without one */
+      self->country_wanted = g_variant_get_boolean (state);
+      gtk_column_view_column_set_visible (self->columns[column],
+                                          self->country_wanted && self->geo != NULL);
+      return;
+    }
   gtk_column_view_column_set_visible (self->columns[column], g_variant_get_boolean (state));
 }
 
@@ -1351,7 +1426,13 @@ setup_columns (NetlensWindow *self)
       is_visible = visible[0] != NULL ? g_strv_contains ((const char * const *) visible,
                                                          netlens_column_get_id (i))
                                       : netlens_column_default_visible (i);
-      gtk_column_view_column_set_visible (column, is_visible);
+      if (i == NETLENS_COLUMN_COUNTRY)
+        {
+          self->country_wanted = is_visible;
+          gtk_column_view_column_set_visible (column, FALSE);   /* until a database opens */
+        }
+      else
+        gtk_column_view_column_set_visible (column, is_visible);
       self->columns[i] = column;
 
       action = g_simple_action_new_stateful (action_name, NULL, g_variant_new_boolean (is_visible));
@@ -1409,7 +1490,8 @@ save_columns (NetlensWindow *self)
       int width = gtk_column_view_column_get_fixed_width (column);
 
       g_strv_builder_add (order, id);
-      if (gtk_column_view_column_get_visible (column))
+      if (column_of (column) == NETLENS_COLUMN_COUNTRY ? self->country_wanted
+                                                       : gtk_column_view_column_get_visible (column))
         g_strv_builder_add (visible, id);
       if (width > 0)
         g_variant_builder_add (&widths, "{si}", id, width);
@@ -1680,6 +1762,7 @@ show_error (NetlensWindow *self,
             const char    *detail,
             RetryKind      retry)
 {
+  self->geo_error_shown = FALSE;
   gtk_label_set_text (self->error_title, title);
   gtk_label_set_text (self->error_detail, detail ? detail : "");
   gtk_widget_set_visible (GTK_WIDGET (self->error_detail), detail != NULL && *detail != '\0');
@@ -1694,6 +1777,7 @@ dismiss_error_action (GtkWidget  *widget,
                       GVariant   *parameter)
 {
   gtk_revealer_set_reveal_child (NETLENS_WINDOW (widget)->error_revealer, FALSE);
+  NETLENS_WINDOW (widget)->geo_error_shown = FALSE;
 }
 
 /* ---- sources ---- */
@@ -1784,6 +1868,9 @@ stop_source (NetlensWindow *self)
   g_clear_pointer (&self->source_interface, g_free);
   netlens_connection_model_clear (self->model);
   netlens_connection_model_commit (self->model);
+  /* the views let go of the old groups first (a new one may get the same address) */
+  netlens_groups_view_update (self->processes_view, NULL);
+  netlens_groups_view_update (self->hosts_view, NULL);
   g_clear_pointer (&self->groups, netlens_groups_free);
   self->groups = netlens_groups_new ();
   refresh_groups (self);
@@ -2330,6 +2417,7 @@ netlens_window_finalize (GObject *object)
 
   g_clear_pointer (&self->query, netlens_query_unref);
   g_clear_pointer (&self->groups, netlens_groups_free);
+  g_clear_pointer (&self->geo, netlens_geo_free);
   g_free (self->graph_key);
   g_clear_pointer (&self->bound_cells, g_hash_table_unref);
   g_clear_pointer (&self->reverse_names, g_hash_table_unref);
@@ -2523,6 +2611,7 @@ netlens_window_init (NetlensWindow *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 
+  load_geo (self);
   g_signal_connect (self->settings, "changed", G_CALLBACK (on_settings_changed_cb), self);
   restart_tick (self);
   update_status (self);
@@ -2650,4 +2739,18 @@ NetlensTrafficGraph *
 _netlens_window_get_selection_graph (NetlensWindow *self)
 {
   return self->selection_graph;
+}
+
+/* Whether a GeoIP database is open. */
+gboolean
+_netlens_window_has_geo (NetlensWindow *self)
+{
+  return self->geo != NULL;
+}
+
+GtkColumnViewColumn *
+_netlens_window_get_column (NetlensWindow *self,
+                            NetlensColumn  column)
+{
+  return self->columns[column];
 }

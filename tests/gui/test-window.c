@@ -16,6 +16,7 @@
 
 #include "netlens-format.h"
 #include "netlens-window-private.h"
+#include "netlens-preferences-window.h"
 
 #define CAPTURE "ndpi-KakaoTalk_chat.pcap"
 
@@ -664,6 +665,131 @@ test_export (void)
 }
 
 static void
+write_mmdb (const char *kind,
+            const char *path)
+{
+  g_autofree char *script = g_build_filename (g_getenv ("NETLENS_SOURCE_ROOT"), "tests", "geo",
+                                              "write-test-mmdb.pl", NULL);
+  const char *argv[] = { "/usr/bin/perl", script, kind, path, NULL };
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+static void
+reload_wait (void)
+{
+  spin (50);
+  WAIT_FOR (_netlens_window_is_loaded (window), 20000);
+  g_assert_true (_netlens_window_is_loaded (window));
+  _netlens_window_tick (window);
+  spin (100);
+}
+
+static void
+test_geoip (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autofree char *dir = g_dir_make_tmp ("netlens-geo-XXXXXX", NULL);
+  g_autofree char *country = g_build_filename (dir, "country.mmdb", NULL);
+  g_autofree char *asn = g_build_filename (dir, "asn.mmdb", NULL);
+  g_autofree char *bad = g_build_filename (dir, "bad.mmdb", NULL);
+  GtkColumnViewColumn *column = _netlens_window_get_column (window, NETLENS_COLUMN_COUNTRY);
+  NetlensGroupsView *hosts = _netlens_window_get_groups_view (window, NETLENS_GROUP_HOST);
+  GtkRevealer *banner = _netlens_window_get_error_revealer (window);
+  NetlensConnectionModel *model = _netlens_window_get_model (window);
+  GtkWidget *prefs;
+  GtkWidget *row;
+  gboolean found = FALSE;
+
+  /* no database on this machine: no country column */
+  g_assert_false (_netlens_window_has_geo (window));
+  g_assert_false (gtk_column_view_column_get_visible (column));
+
+  write_mmdb ("Country", country);
+  write_mmdb ("ASN", asn);
+  g_assert_true (g_file_set_contents (bad, "not a MaxMind database", -1, NULL));
+
+  /* named in Preferences: the opened file is read again, its rows enriched */
+  g_settings_set_string (settings, "geoip-asn-db", asn);
+  reload_wait ();
+  g_settings_set_string (settings, "geoip-country-db", country);
+  reload_wait ();
+  g_assert_true (_netlens_window_has_geo (window));
+  g_assert_true (gtk_column_view_column_get_visible (column));
+  g_assert_false (gtk_revealer_get_reveal_child (banner));
+  g_assert_cmpuint (n_shown (), ==, export_rows->len);
+
+  type_query ("country:IE");
+  g_assert_cmpuint (n_shown (), >, 0);
+  for (guint i = 0; i < n_shown (); i++)
+    {
+      g_autoptr(NetlensConnectionRow) row_i = g_list_model_get_item (G_LIST_MODEL (model), i);
+      const NetlensConnection *conn = netlens_connection_row_get_connection (row_i);
+      g_autoptr(GString) cell = g_string_new (NULL);
+
+      g_assert_cmpstr (conn->country, ==, "IE");
+      g_assert_cmpuint (conn->asn, ==, 32934);
+      netlens_format_country (conn, cell);
+      g_assert_cmpstr (cell->str, ==, "IE");
+    }
+  type_query ("asn:32934 !country:IE");
+  g_assert_cmpuint (n_shown (), >, 0);
+  type_query ("");
+  gtk_search_bar_set_search_mode (_netlens_window_get_search_bar (window), FALSE);
+  spin (50);
+
+  /* the Hosts view has the country and network of the Facebook hosts */
+  adw_view_stack_set_visible_child_name (_netlens_window_get_view_stack (window), "hosts");
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (hosts)), 2000);
+  spin (100);
+  for (guint i = 0; i < g_list_model_get_n_items (netlens_groups_view_get_model (hosts)); i++)
+    {
+      g_autoptr(NetlensGroupRow) g = g_list_model_get_item (netlens_groups_view_get_model (hosts), i);
+
+      if (g_strcmp0 (netlens_group_row_get_group (g)->country, "US") == 0 &&
+          netlens_group_row_get_group (g)->asn == 32934)
+        found = TRUE;
+    }
+  g_assert_true (found);
+  adw_view_stack_set_visible_child_name (_netlens_window_get_view_stack (window), "connections");
+
+  /* Preferences say which files are in use */
+  prefs = netlens_preferences_window_new (GTK_WINDOW (window));
+  row = g_object_get_data (G_OBJECT (prefs), "geoip-country-db");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, country);
+
+  /* a file that cannot be read: a clear error, in the banner and in Preferences */
+  g_settings_set_string (settings, "geoip-country-db", bad);
+  spin (50);
+  g_assert_false (_netlens_window_has_geo (window));
+  g_assert_false (gtk_column_view_column_get_visible (column));
+  g_assert_true (gtk_revealer_get_reveal_child (banner));
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "bad.mmdb"));
+  gtk_window_destroy (GTK_WINDOW (prefs));
+
+  /* back to none: the banner goes, the rows lose their countries */
+  g_settings_set_string (settings, "geoip-country-db", "");
+  reload_wait ();
+  g_settings_set_string (settings, "geoip-asn-db", "");
+  reload_wait ();
+  g_assert_false (_netlens_window_has_geo (window));
+  g_assert_false (gtk_revealer_get_reveal_child (banner));
+  g_assert_cmpuint (n_shown (), ==, export_rows->len);
+
+  g_unlink (country);
+  g_unlink (asn);
+  g_unlink (bad);
+  g_rmdir (dir);
+}
+
+static void
 test_state_saved (void)
 {
   g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
@@ -737,6 +863,7 @@ main (int   argc,
   g_test_add_func ("/gui/window/clipboard", test_clipboard);
   g_test_add_func ("/gui/window/near-timeout", test_near_timeout);
   g_test_add_func ("/gui/window/export", test_export);
+  g_test_add_func ("/gui/window/geoip", test_geoip);
   g_test_add_func ("/gui/window/state-saved", test_state_saved);
 
   ret = g_test_run ();
