@@ -1102,6 +1102,32 @@ netlens_conn_table_collect_changes (NetlensConnTable *table,
 }
 
 void
+netlens_conn_table_set_timeouts (NetlensConnTable      *table,
+                                 const NetlensTimeouts *timeouts)
+{
+  g_return_if_fail (table != NULL && timeouts != NULL);
+
+  table->timeouts = *timeouts;
+  /* every row's next event moves: file each one again (a rare, O(rows) event) */
+  if (table->wheel_second < 0)
+    return;
+  for (guint i = 0; i < table->n_buckets; i++)
+    for (NetlensConnection *c = table->buckets[i]; c != NULL; c = c->next)
+      rewheel (table, c);
+}
+
+void
+netlens_conn_table_set_dpi (NetlensConnTable *table,
+                            gboolean          dpi,
+                            NetlensNameCache *names)
+{
+  g_return_if_fail (table != NULL);
+
+  table->config.dpi = !!dpi;
+  table->config.names = dpi ? names : NULL;
+}
+
+void
 netlens_conn_table_foreach (NetlensConnTable *table,
                             GFunc             func,
                             gpointer          user_data)

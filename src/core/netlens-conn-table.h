@@ -120,6 +120,15 @@ void               netlens_conn_table_set_owner (NetlensConnTable  *table,
 void               netlens_conn_table_collect_changes (NetlensConnTable *table,
                                                        GPtrArray        *updated,
                                                        GArray           *removed);
+/* Live settings (the worker that owns TABLE calls these between packets).  New
+ * timeouts apply to every row at once: a row that is now past its timeout ends when
+ * expire() next moves the clock on by a second.  DPI off: later packets are only counted; on: later packets are
+ * inspected (rows picked up mid-stream, as at the start of a capture). */
+void               netlens_conn_table_set_timeouts (NetlensConnTable      *table,
+                                                    const NetlensTimeouts *timeouts);
+void               netlens_conn_table_set_dpi      (NetlensConnTable      *table,
+                                                    gboolean               dpi,
+                                                    NetlensNameCache      *names);
 /* Iterate live rows (tests, debugging). */
 void               netlens_conn_table_foreach  (NetlensConnTable    *table,
                                                 GFunc                func,

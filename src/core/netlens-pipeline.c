@@ -36,6 +36,7 @@ typedef enum
   MSG_OWNER,
   MSG_CHANGES,
   MSG_FINISH,
+  MSG_SETTINGS,
 } MsgType;
 
 typedef struct
@@ -69,6 +70,17 @@ typedef struct
   gboolean pooled;
   gint64   now;
 } ControlMsg;
+
+typedef struct
+{
+  MsgType         type;
+  gboolean        pooled;
+  gint64          now;
+  gboolean        has_timeouts;
+  NetlensTimeouts timeouts;
+  gboolean        has_dpi;
+  gboolean        dpi;
+} SettingsMsg;
 
 typedef struct
 {
@@ -130,6 +142,7 @@ struct _NetlensPipeline
   guint                 max_connections;
   guint64               pending_packets; /* reader side, not yet in stats */
   guint64               pending_bytes;
+  gint                  dpi_on;        /* live setting, read by the reader for each packet */
 
   GMutex                sink_mutex;
   NetlensRowSink        sink;
@@ -368,6 +381,19 @@ worker_main (gpointer data)
         case MSG_CHANGES:
           publish_changes (w);
           break;
+        case MSG_SETTINGS:
+          {
+            SettingsMsg *m = (SettingsMsg *) msg;
+
+            if (m->has_timeouts)
+              {
+                netlens_conn_table_set_timeouts (w->table, &m->timeouts);
+                netlens_conn_table_expire (w->table, w->now);
+              }
+            if (m->has_dpi)
+              netlens_conn_table_set_dpi (w->table, m->dpi, self->names);
+          }
+          break;
         case MSG_FINISH:
           if (msg->now > w->now)
             w->now = msg->now;
@@ -487,6 +513,7 @@ netlens_pipeline_new (const NetlensPipelineConfig *config)
   self->n_workers = MIN (self->n_workers, 64);
   self->link_type = -1;
   self->last_tick = G_MININT64;
+  self->dpi_on = !!config->dpi;
   g_mutex_init (&self->sink_mutex);
   g_mutex_init (&self->start_mutex);
   g_mutex_init (&self->stats_mutex);
@@ -786,7 +813,7 @@ netlens_pipeline_push_packet (NetlensPipeline *self,
           }
       }
     b = w->filling;
-    copy = self->config.dpi ? MIN (tmp.payload_len, DPI_PAYLOAD_MAX) : 0;
+    copy = g_atomic_int_get (&self->dpi_on) ? MIN (tmp.payload_len, DPI_PAYLOAD_MAX) : 0;
     if (b->data_len + copy > BATCH_BYTES)
       {
         send_filling (self, w, ts_us);
@@ -938,6 +965,80 @@ netlens_pipeline_finish (NetlensPipeline *self)
       g_thread_join (self->workers[i].thread);
       self->workers[i].thread = NULL;
     }
+}
+
+/* Before the workers run the tables are the caller's: change them in place.  After,
+ * each worker applies the message between two batches (no lock on the packet path). */
+static void
+send_settings (NetlensPipeline   *self,
+               const SettingsMsg *tmpl)
+{
+  g_mutex_lock (&self->start_mutex);
+  if (tmpl->has_timeouts)
+    self->config.timeouts = tmpl->timeouts;   /* for tables made later (set_track_changes) */
+  if (tmpl->has_dpi)
+    self->config.dpi = tmpl->dpi;
+  if (!self->started)
+    {
+      for (guint i = 0; i < self->n_workers; i++)
+        {
+          if (tmpl->has_timeouts)
+            netlens_conn_table_set_timeouts (self->workers[i].table, &tmpl->timeouts);
+          if (tmpl->has_dpi)
+            netlens_conn_table_set_dpi (self->workers[i].table, tmpl->dpi, self->names);
+        }
+    }
+  else if (!self->finished)
+    {
+      for (guint i = 0; i < self->n_workers; i++)
+        {
+          SettingsMsg *msg = g_memdup2 (tmpl, sizeof *tmpl);
+
+          msg->type = MSG_SETTINGS;
+          msg->pooled = FALSE;
+          g_async_queue_push (self->workers[i].in, msg);
+        }
+    }
+  g_mutex_unlock (&self->start_mutex);
+}
+
+void
+netlens_pipeline_set_timeouts (NetlensPipeline       *self,
+                               const NetlensTimeouts *timeouts)
+{
+  SettingsMsg msg = { 0 };
+
+  g_return_if_fail (self != NULL && timeouts != NULL);
+
+  msg.has_timeouts = TRUE;
+  msg.timeouts = *timeouts;
+  send_settings (self, &msg);
+}
+
+void
+netlens_pipeline_set_dpi (NetlensPipeline *self,
+                          gboolean         dpi)
+{
+  SettingsMsg msg = { 0 };
+
+  g_return_if_fail (self != NULL);
+
+  dpi = !!dpi;
+  if (g_atomic_int_get (&self->dpi_on) == dpi)
+    return;
+  msg.has_dpi = TRUE;
+  msg.dpi = dpi;
+  send_settings (self, &msg);
+  /* the reader copies payloads only while DPI is on; a table that sees a packet
+   * without its payload in between only counts it */
+  g_atomic_int_set (&self->dpi_on, dpi);
+}
+
+gboolean
+netlens_pipeline_get_dpi (NetlensPipeline *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return g_atomic_int_get (&self->dpi_on);
 }
 
 void

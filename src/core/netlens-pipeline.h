@@ -108,6 +108,13 @@ void             netlens_pipeline_set_local_addresses (NetlensPipeline   *pipeli
                                                        NetlensFamily      family,
                                                        const NetlensAddr *addrs,
                                                        guint              n_addrs);
+/* Live settings, from any thread, while the capture runs: they reach each worker
+ * through its queue, after the packets queued before them.  No effect after finish(). */
+void             netlens_pipeline_set_timeouts (NetlensPipeline       *pipeline,
+                                                const NetlensTimeouts *timeouts);
+void             netlens_pipeline_set_dpi      (NetlensPipeline       *pipeline,
+                                                gboolean               dpi);
+gboolean         netlens_pipeline_get_dpi      (NetlensPipeline       *pipeline);
 /* End of input: every live row ends with END_OF_CAPTURE (to the sink), workers stop. */
 void             netlens_pipeline_finish       (NetlensPipeline   *pipeline);
 

@@ -324,7 +324,7 @@ build (NetlensPreferencesWindow *self)
   adw_preferences_group_set_title (group, _("Inspection"));
   adw_preferences_group_add (group, switch_row (self, "dpi", _("Deep Packet Inspection"),
                                                 _("Read HTTP, TLS, QUIC, DNS and SSH to name connections. "
-                                                  "Applies to the next capture.")));
+                                                  "Applies at once, to the packets that follow.")));
   adw_preferences_group_add (group, switch_row (self, "reverse-dns", _("Reverse DNS Lookups"),
                                                 _("Look up the names of remote addresses. This sends "
                                                   "the looked-up addresses to your DNS resolver.")));

@@ -277,9 +277,11 @@ on_settings_changed_cb (GSettings     *settings,
     }
   else if (g_str_equal (key, "dpi"))
     {
-      /* a running pipeline keeps its configuration: this applies to the next source */
+      /* applies to the running capture too, from its next packets */
       self->overrides.dpi = -1;
       self->dpi = g_settings_get_boolean (settings, key);
+      if (self->pipeline != NULL)
+        netlens_pipeline_set_dpi (self->pipeline, self->dpi);
     }
   else if (g_str_equal (key, "reverse-dns"))
     {
@@ -310,6 +312,8 @@ on_settings_changed_cb (GSettings     *settings,
   else if (g_str_has_prefix (key, "timeouts-"))
     {
       load_timeouts (self);
+      if (self->pipeline != NULL)
+        netlens_pipeline_set_timeouts (self->pipeline, &self->timeouts);
       refresh_cells (self, TRUE);
       refresh_view (self);
     }
