@@ -45,14 +45,15 @@ _netlens_quic_version_supported (guint32 version)
          || (version >= NETLENS_QUIC_DRAFT29 && version <= 0xff000020u);
 }
 
-/* RFC 8446 section 7.1: HKDF-Expand-Label with an empty context. */
+/* RFC 8446 section 7.1: HKDF-Expand-Label with an empty context.  CTX holds the secret as
+ * its HMAC key; nettle's digest leaves it ready for the next message, so one key setup serves
+ * every label expanded from the same secret (a key setup is two SHA-256 compressions). */
 static void
-hkdf_expand_label (const guint8 *secret,
-                   const char   *label,
-                   guint8       *out,
-                   gsize         out_len)
+hkdf_expand_label (struct hmac_sha256_ctx *ctx,
+                   const char             *label,
+                   guint8                 *out,
+                   gsize                   out_len)
 {
-  struct hmac_sha256_ctx ctx;
   guint8 info[2 + 1 + 255 + 1];
   gsize label_len = strlen (label);
   gsize n = 0;
@@ -67,26 +68,47 @@ hkdf_expand_label (const guint8 *secret,
   n += label_len;
   info[n++] = 0;
 
-  hmac_sha256_set_key (&ctx, SHA256_DIGEST_SIZE, secret);
-  hkdf_expand (&ctx, (nettle_hash_update_func *) hmac_sha256_update,
+  hkdf_expand (ctx, (nettle_hash_update_func *) hmac_sha256_update,
                (nettle_hash_digest_func *) hmac_sha256_digest, SHA256_DIGEST_SIZE,
                n, info, out_len, out);
 }
 
 static void
-derive_direction (guint32          version,
-                  const guint8    *initial_secret,
-                  const char      *label,
-                  NetlensQuicKeys *keys)
+derive_direction (guint32                 version,
+                  struct hmac_sha256_ctx *initial,
+                  const char             *label,
+                  NetlensQuicKeys        *keys)
 {
   gboolean v2 = version == NETLENS_QUIC_V2;
+  struct hmac_sha256_ctx ctx;
 
-  hkdf_expand_label (initial_secret, label, keys->secret, sizeof keys->secret);
-  hkdf_expand_label (keys->secret, v2 ? "quicv2 key" : "quic key", keys->key, sizeof keys->key);
-  hkdf_expand_label (keys->secret, v2 ? "quicv2 iv" : "quic iv", keys->iv, sizeof keys->iv);
-  hkdf_expand_label (keys->secret, v2 ? "quicv2 hp" : "quic hp", keys->hp, sizeof keys->hp);
+  hkdf_expand_label (initial, label, keys->secret, sizeof keys->secret);
+  hmac_sha256_set_key (&ctx, sizeof keys->secret, keys->secret);
+  hkdf_expand_label (&ctx, v2 ? "quicv2 key" : "quic key", keys->key, sizeof keys->key);
+  hkdf_expand_label (&ctx, v2 ? "quicv2 iv" : "quic iv", keys->iv, sizeof keys->iv);
+  hkdf_expand_label (&ctx, v2 ? "quicv2 hp" : "quic hp", keys->hp, sizeof keys->hp);
+  memset (&ctx, 0, sizeof ctx);
 }
 
+/* HMAC states keyed with each version's salt, set up once: [0] v1, [1] v2, [2] drafts. */
+static const struct hmac_sha256_ctx *
+salt_contexts (void)
+{
+  static struct hmac_sha256_ctx ctx[3];
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      hmac_sha256_set_key (&ctx[0], sizeof salt_v1, salt_v1);
+      hmac_sha256_set_key (&ctx[1], sizeof salt_v2, salt_v2);
+      hmac_sha256_set_key (&ctx[2], sizeof salt_draft29, salt_draft29);
+      g_once_init_leave (&done, 1);
+    }
+  return ctx;
+}
+
+/* Each connection derives its keys once per (version, DCID): the state keeps them (see
+ * handle_initial ()). */
 gboolean
 _netlens_quic_derive_initial_keys (guint32          version,
                                    const guint8    *dcid,
@@ -95,26 +117,27 @@ _netlens_quic_derive_initial_keys (guint32          version,
                                    NetlensQuicKeys *server)
 {
   struct hmac_sha256_ctx ctx;
-  const guint8 *salt;
   guint8 initial_secret[SHA256_DIGEST_SIZE];
 
   if (version == NETLENS_QUIC_V1)
-    salt = salt_v1;
+    ctx = salt_contexts ()[0];
   else if (version == NETLENS_QUIC_V2)
-    salt = salt_v2;
+    ctx = salt_contexts ()[1];
   else if (_netlens_quic_version_supported (version))
-    salt = salt_draft29;
+    ctx = salt_contexts ()[2];
   else
     return FALSE;
 
-  hmac_sha256_set_key (&ctx, sizeof salt_v1, salt);
   hkdf_extract (&ctx, (nettle_hash_update_func *) hmac_sha256_update,
                 (nettle_hash_digest_func *) hmac_sha256_digest, SHA256_DIGEST_SIZE,
                 dcid_len, dcid, initial_secret);
+  hmac_sha256_set_key (&ctx, sizeof initial_secret, initial_secret);
   if (client != NULL)
-    derive_direction (version, initial_secret, "client in", client);
+    derive_direction (version, &ctx, "client in", client);
   if (server != NULL)
-    derive_direction (version, initial_secret, "server in", server);
+    derive_direction (version, &ctx, "server in", server);
+  memset (&ctx, 0, sizeof ctx);
+  memset (initial_secret, 0, sizeof initial_secret);
   return TRUE;
 }
 
