@@ -919,7 +919,8 @@ netlens_conn_table_process (NetlensConnTable    *table,
         if (created && conn->key.proto == NETLENS_PROTO_UDP && table->config.quic_join != NULL &&
             pkt->payload_len > 0 && (pkt->payload[0] & 0x80) != 0)
           table->config.quic_join (conn, pkt, from_local, table->config.lookup_data);
-        if (conn->key.proto == NETLENS_PROTO_TCP || conn->key.proto == NETLENS_PROTO_UDP)
+        if ((conn->key.proto == NETLENS_PROTO_TCP || conn->key.proto == NETLENS_PROTO_UDP)
+            && (conn->dpi_flags & NETLENS_CONN_DPI_DONE) == 0)
           netlens_dpi_inspect (conn, pkt, from_local, table->config.names);
         if (conn->app == NETLENS_APP_QUIC && table->config.quic_register != NULL &&
             pkt->payload_len > 0 && (pkt->payload[0] & 0x80) != 0)

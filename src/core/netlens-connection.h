@@ -121,6 +121,16 @@ enum
   NETLENS_CONN_IN_UI         = 1 << 7,  /* the UI has been told about this row */
 };
 
+/* dpi_flags: DPI's own bits in the row, so that a finished row and a bare handshake cost
+ * no DPI record (netlens-dpi.c). */
+enum
+{
+  NETLENS_CONN_DPI_DONE         = 1 << 0,  /* inspection finished: packets skip it */
+  NETLENS_CONN_DPI_SYN_LOCAL    = 1 << 1,  /* a SYN from the local side: syn_seq[0] */
+  NETLENS_CONN_DPI_SYN_REMOTE   = 1 << 2,  /* a SYN from the remote side: syn_seq[1] */
+  NETLENS_CONN_DPI_CLIENT_LOCAL = 1 << 3,  /* the first SYN made the local side the client */
+};
+
 /* A row of the connection table.  Plain struct, owned by one worker's shard;
  * the UI and the export get snapshots (netlens_connection_snapshot()). */
 typedef struct _NetlensConnection NetlensConnection;
@@ -160,6 +170,8 @@ struct _NetlensConnection
   char              *country;       /* GeoIP ISO country code (GRefString), or NULL */
   char              *as_org;        /* GeoIP AS organisation (GRefString), or NULL */
   guint32            asn;           /* GeoIP AS number, 0 = unknown */
+  guint8             dpi_flags;     /* NETLENS_CONN_DPI_* */
+  guint32            syn_seq[2];    /* ISNs of bare SYNs until DPI has a record ([0] local) */
   /* Rates are not kept per row (memory): consumers derive them from the byte
    * counters of successive snapshots. */
 };

@@ -138,6 +138,12 @@ test_tls_split (void)
   g_assert_cmpuint (n_segs, <=, G_N_ELEMENTS (order));
   flow_init (&f, 50000, 443);
   handshake (&f);
+  /* A bare handshake allocates nothing: the row keeps the ISNs until the first payload. */
+  g_assert_null (f.conn.dpi);
+  g_assert_cmpuint (f.conn.dpi_flags & (NETLENS_CONN_DPI_SYN_LOCAL | NETLENS_CONN_DPI_SYN_REMOTE
+                                        | NETLENS_CONN_DPI_CLIENT_LOCAL), ==,
+                    NETLENS_CONN_DPI_SYN_LOCAL | NETLENS_CONN_DPI_SYN_REMOTE
+                    | NETLENS_CONN_DPI_CLIENT_LOCAL);
   /* Out of order: odd segments first, then even ones, each even one twice. */
   for (guint i = 1; i < n_segs; i += 2)
     send_at (&f, TRUE, 1 + i * seg, rec->data + i * seg, MIN (seg, rec->len - i * seg),
@@ -388,6 +394,7 @@ test_unknown_stops (void)
   send_at (&f, FALSE, 1, junk, sizeof junk, NETLENS_TCP_ACK);
   g_assert_cmpint (f.conn.app, ==, NETLENS_APP_NONE);
   g_assert_true (f.conn.dpi->tcp_done);
+  g_assert_true (f.conn.dpi_flags & NETLENS_CONN_DPI_DONE);
   g_assert_false (send_at (&f, TRUE, 101, junk, sizeof junk, NETLENS_TCP_ACK));
   flow_clear (&f);
 }

@@ -391,10 +391,41 @@ inspect_tcp (NetlensConnection   *conn,
 
   if (dpi == NULL)
     {
-      /* Nothing is allocated for a bare handshake or a pure ACK. */
-      if (pkt->payload_len == 0 && !syn)
-        return FALSE;
+      /* Nothing is allocated for a bare handshake or a pure ACK: the row remembers who sent
+       * the first SYN and each side's ISN until the first payload (a SYN flood costs rows
+       * only). */
+      if (pkt->payload_len == 0)
+        {
+          if (syn)
+            {
+              guint8 bit = from_local ? NETLENS_CONN_DPI_SYN_LOCAL : NETLENS_CONN_DPI_SYN_REMOTE;
+              gboolean client_is_local = (pkt->tcp_flags & NETLENS_TCP_ACK) ? !from_local
+                                                                             : from_local;
+
+              if ((conn->dpi_flags & (NETLENS_CONN_DPI_SYN_LOCAL | NETLENS_CONN_DPI_SYN_REMOTE))
+                  == 0 && client_is_local)
+                conn->dpi_flags |= NETLENS_CONN_DPI_CLIENT_LOCAL;
+              if ((conn->dpi_flags & bit) == 0)
+                {
+                  conn->dpi_flags |= bit;
+                  conn->syn_seq[idx] = pkt->tcp_seq;
+                }
+            }
+          return FALSE;
+        }
       dpi = ensure_dpi (conn);
+      if (conn->dpi_flags & (NETLENS_CONN_DPI_SYN_LOCAL | NETLENS_CONN_DPI_SYN_REMOTE))
+        {
+          /* What the bare SYNs would have set up. */
+          set_client (dpi, (conn->dpi_flags & NETLENS_CONN_DPI_CLIENT_LOCAL) != 0);
+          for (guint i = 0; i < 2; i++)
+            if (conn->dpi_flags & (i == 0 ? NETLENS_CONN_DPI_SYN_LOCAL : NETLENS_CONN_DPI_SYN_REMOTE))
+              {
+                if (dpi->dirs[i] == NULL)
+                  dpi->dirs[i] = g_new0 (NetlensDpiDir, 1);
+                _netlens_stream_add (&dpi->dirs[i]->stream, conn->syn_seq[i], TRUE, NULL, 0);
+              }
+        }
     }
   if (dpi->tcp_done)
     return FALSE;
@@ -657,6 +688,8 @@ netlens_dpi_inspect (NetlensConnection   *conn,
                      gboolean             from_local,
                      NetlensNameCache    *names)
 {
+  gboolean changed = FALSE;
+
   g_return_val_if_fail (conn != NULL, FALSE);
   g_return_val_if_fail (pkt != NULL, FALSE);
 
@@ -664,11 +697,16 @@ netlens_dpi_inspect (NetlensConnection   *conn,
    * fragmented TCP segment would leave a hole in the stream either way. */
   if (pkt->is_fragment && (!pkt->first_fragment || pkt->proto == NETLENS_PROTO_TCP))
     return FALSE;
+  if (conn->dpi_flags & NETLENS_CONN_DPI_DONE)
+    return FALSE;
   if (pkt->proto == NETLENS_PROTO_TCP)
-    return inspect_tcp (conn, pkt, from_local, names);
-  if (pkt->proto == NETLENS_PROTO_UDP)
-    return inspect_udp (conn, pkt, from_local, names);
-  return FALSE;
+    changed = inspect_tcp (conn, pkt, from_local, names);
+  else if (pkt->proto == NETLENS_PROTO_UDP)
+    changed = inspect_udp (conn, pkt, from_local, names);
+  /* A finished row: later packets skip inspection altogether (see the table). */
+  if (conn->dpi != NULL && (conn->dpi->tcp_done || conn->dpi->udp_done))
+    conn->dpi_flags |= NETLENS_CONN_DPI_DONE;
+  return changed;
 }
 
 /* ---- QUIC migration ------------------------------------------------------------------------ */
@@ -752,6 +790,7 @@ netlens_dpi_join_quic (NetlensConnection *conn,
   dpi->client_known = TRUE;
   dpi->client_is_local = client_is_local;
   dpi->udp_done = FALSE;
+  conn->dpi_flags &= ~NETLENS_CONN_DPI_DONE;
   connected = from->quic->short_header_packets > 0;
   dpi->quic_state = _netlens_quic_state_new_joined (client_is_local, connected);
   conn->app = NETLENS_APP_QUIC;
