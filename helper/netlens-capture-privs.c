@@ -33,6 +33,7 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/capability.h>
@@ -181,6 +182,12 @@ netlens_capture_install_seccomp (char **error_message)
                            SCMP_A2 (SCMP_CMP_MASKED_EQ,
                                     O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | TMPFILE_BIT,
                                     O_RDONLY));
+  /* libpcap, when the interface goes away (POLLERR, ENETDOWN): it reads the interface's
+   * flags to tell "went down" from "disappeared" (ioctl SIOCGIFFLAGS on the capture socket;
+   * found by tests/gui/test-faults.c, the helper was killed by SIGSYS).  Only that request. */
+  if (rc == 0)
+    rc = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (ioctl), 1,
+                           SCMP_A1 (SCMP_CMP_EQ, SIOCGIFFLAGS));
   /* GLib names its threads (prctl PR_SET_NAME) from inside the new thread, which may run
    * after the filter is on */
   if (rc == 0)

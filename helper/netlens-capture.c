@@ -641,7 +641,12 @@ main (int argc, char **argv)
               flush_locked ();
               g_mutex_unlock (&out_lock);
               if (n == PCAP_ERROR)
-                fail (NETLENS_WIRE_ERROR_INTERFACE, "The capture stopped", pcap_geterr (p));
+                {
+                  /* "The interface disappeared" / "went down": say which */
+                  char *detail = g_strdup_printf ("%s: %s", args.interface, pcap_geterr (p));
+
+                  fail (NETLENS_WIRE_ERROR_INTERFACE, "The capture stopped", detail);
+                }
             }
           if (i_bpf >= 0 && (fds[i_bpf].revents & POLLIN))
             netlens_owners_bpf_poll (owners);

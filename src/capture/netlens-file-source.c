@@ -123,8 +123,12 @@ netlens_file_source_read (NetlensPipeline *pipeline,
 
   /* Where the damage starts: for classic pcap the offset follows from the record sizes
    * (ftell() costs an lseek() per packet); pcapng blocks vary, so ask the stream. */
-  classic = pcap_major_version (p) == 2 && !is_pcapng (path);
+  /* (pcapng reads as version 1.0.)  A FIFO or a pipe is not opened a second time to check:
+   * that would take bytes meant for libpcap, and block once the writer is gone. */
+  classic = pcap_major_version (p) == 2 && (!S_ISREG (st.st_mode) || !is_pcapng (path));
   good_offset = file_offset (p);
+  if (classic && good_offset == 0)
+    good_offset = 24;   /* a FIFO cannot tell: the global header is 24 bytes */
   while ((rc = pcap_next_ex (p, &hdr, &data)) == 1)
     {
       /* A damaged or hostile file may carry any timestamp: keep it within what RFC 3339

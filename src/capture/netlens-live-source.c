@@ -382,12 +382,19 @@ static void
 notify_main (NetlensLiveSource *self, guint signal, GError *error)
 {
   Notification *n = g_new0 (Notification, 1);
+  GSource *source;
 
   n->self = g_object_ref (self);
   n->signal = signal;
   n->error = error;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, deliver_notification, n,
-                              notification_free);
+  /* Always through a source, never g_main_context_invoke(): that runs the callback right
+   * here when this thread can acquire the context (a loop iterating by hand does not hold
+   * it between iterations), and "finished" would then join this very thread. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, deliver_notification, n, notification_free);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
 }
 
 /* ---- the reader thread ------------------------------------------------------------- */
@@ -400,6 +407,7 @@ typedef struct
   GError            *helper_error;    /* from an ERROR frame */
   GError            *stream_error;    /* protocol damage, link type */
   gboolean           got_hello;
+  gboolean           cut_frame;       /* stdout ended inside a frame */
   guint64            netns;
 } ReaderState;
 
@@ -799,7 +807,8 @@ reader_thread_main (gpointer data)
           else if (n == 0 || (errno != EINTR && errno != EAGAIN))
             {
               /* a frame cut by the helper's end is not reported as damage: how it ended
-               * (its exit status or signal) says more */
+               * (its exit status or signal) says more; the cut is added to that */
+              st.cut_frame = st.stream_error == NULL && !netlens_wire_reader_finish (st.reader, NULL);
               out_open = FALSE;
             }
         }
@@ -849,6 +858,15 @@ reader_thread_main (gpointer data)
     netlens_pipeline_tick (self->pipeline, g_get_real_time ());
 
   end_error = classify_end (self, &st);
+  if (end_error != NULL && st.cut_frame &&
+      g_error_matches (end_error, NETLENS_LIVE_ERROR, NETLENS_LIVE_ERROR_HELPER_DIED))
+    {
+      char *message = g_strdup_printf ("%s; its output stopped in the middle of a frame "
+                                       "(the packets before it are shown)", end_error->message);
+
+      g_free (end_error->message);
+      end_error->message = message;
+    }
   notify_main (self, SIGNAL_FINISHED, end_error);
 
   g_clear_error (&st.helper_error);

@@ -1815,12 +1815,27 @@ new_pipeline (NetlensWindow *self,
   return pipeline;
 }
 
+/* A live pipeline let go of while its reader thread runs, with the queue its row sink
+ * pushes into: the workers end every row into it when the pipeline is freed. */
+typedef struct
+{
+  NetlensPipeline *pipeline;
+  GAsyncQueue     *ended;
+} ReleasedLive;
+
 static void
 on_released_live_finished_cb (NetlensLiveSource *live,
                               GError            *error,
-                              gpointer           pipeline)
+                              gpointer           data)
 {
-  netlens_pipeline_free (pipeline);
+  ReleasedLive *released = data;
+  NetlensConnection *conn;
+
+  netlens_pipeline_free (released->pipeline);
+  while ((conn = g_async_queue_try_pop (released->ended)) != NULL)
+    netlens_connection_free (conn);
+  g_async_queue_unref (released->ended);
+  g_free (released);
   g_object_unref (live);
 }
 
@@ -1847,9 +1862,14 @@ release_pipeline (NetlensWindow *self)
           netlens_live_source_get_state (self->live) == NETLENS_LIVE_STATE_RUNNING ||
           netlens_live_source_get_state (self->live) == NETLENS_LIVE_STATE_STOPPING)
         {
-          /* its reader thread feeds the pipeline until "finished": free it then */
+          /* its reader thread feeds the pipeline until "finished": free it then, with
+           * the queue its sink pushes into (not the window's any more) */
+          ReleasedLive *released = g_new0 (ReleasedLive, 1);
+
+          released->pipeline = self->pipeline;
+          released->ended = g_async_queue_ref (self->ended);
           g_signal_connect (g_object_ref (self->live), "finished",
-                            G_CALLBACK (on_released_live_finished_cb), self->pipeline);
+                            G_CALLBACK (on_released_live_finished_cb), released);
           netlens_live_source_stop (self->live);
           self->pipeline = NULL;
         }
