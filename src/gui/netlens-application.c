@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "netlens-application.h"
+#include "netlens-history-service.h"
 #include "netlens-preferences-window.h"
 #include "netlens-window.h"
 
@@ -147,6 +148,14 @@ netlens_application_startup (GApplication *app)
 }
 
 static void
+netlens_application_shutdown (GApplication *app)
+{
+  /* what the windows queued is written before the process ends */
+  netlens_history_service_shutdown ();
+  G_APPLICATION_CLASS (netlens_application_parent_class)->shutdown (app);
+}
+
+static void
 netlens_application_finalize (GObject *object)
 {
   NetlensApplication *self = (NetlensApplication *) object;
@@ -167,6 +176,7 @@ netlens_application_class_init (NetlensApplicationClass *klass)
   app_class->activate = netlens_application_activate;
   app_class->open = netlens_application_open;
   app_class->startup = netlens_application_startup;
+  app_class->shutdown = netlens_application_shutdown;
 }
 
 static void
@@ -194,6 +204,8 @@ netlens_application_new (NetlensOptions *options)
         self->overrides.dpi = !options->no_dpi;
       if (options->localhost_set)
         self->overrides.hide_localhost = options->no_localhost;
+      /* the window writes history unless --no-history; --history-db names the file */
+      netlens_history_service_configure (options->history_db, options->no_history);
       self->read_file = g_strdup (options->read_file);
       if (self->read_file == NULL && options->remaining != NULL && options->remaining[0] != NULL)
         self->read_file = g_strdup (options->remaining[0]);

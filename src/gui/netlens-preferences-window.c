@@ -13,6 +13,7 @@
 
 #include "netlens-preferences-window.h"
 #include "netlens-geo.h"
+#include "netlens-history-service.h"
 
 /* Built from rows libadwaita 1.2 has: AdwActionRow with a GtkSwitch or a
  * GtkSpinButton suffix, AdwComboRow (AdwSwitchRow and AdwSpinRow are 1.3+). */
@@ -90,6 +91,73 @@ spin_row (NetlensPreferencesWindow *self,
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
   adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), spin);
   g_settings_bind (self->settings, key, spin, "value", G_SETTINGS_BIND_DEFAULT);
+  return row;
+}
+
+/* ---- Clear History ---- */
+
+static void
+on_history_cleared_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GtkWidget) row = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!netlens_history_service_clear_finish (netlens_history_service_get_default (), result, &error))
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), error->message);
+  else
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("The history was cleared"));
+  gtk_widget_set_sensitive (row, TRUE);
+}
+
+static void
+on_clear_response_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      GtkWidget        *row)
+{
+  if (!g_str_equal (response, "clear"))
+    return;
+  gtk_widget_set_sensitive (row, FALSE);
+  netlens_history_service_clear_async (netlens_history_service_get_default (), NULL,
+                                       on_history_cleared_cb, g_object_ref (row));
+}
+
+static void
+on_clear_history_cb (GtkButton *button,
+                     GtkWidget *row)
+{
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (row)), _("Clear History?"),
+                                   _("Every connection kept in the history is deleted. "
+                                     "This cannot be undone."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "clear", _("_Clear History"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "clear",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_clear_response_cb), row);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static GtkWidget *
+clear_history_row (NetlensPreferencesWindow *self)
+{
+  NetlensHistoryService *history = netlens_history_service_get_default ();
+  const GError *error = netlens_history_service_get_error (history);
+  g_autofree char *path = netlens_history_service_get_path (history);
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *button = gtk_button_new_with_mnemonic (_("C_lear History…"));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("History Database"));
+  /* a damaged or newer database is named here, with why it is not used */
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), error != NULL ? error->message : path);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "destructive-action");
+  g_signal_connect (button, "clicked", G_CALLBACK (on_clear_history_cb), row);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
   return row;
 }
 
@@ -334,8 +402,15 @@ build (NetlensPreferencesWindow *self)
   adw_preferences_group_set_title (group, _("Notifications and History"));
   adw_preferences_group_add (group, switch_row (self, "notifications", _("Notifications"),
                                                 _("Tell about new network activity")));
+  adw_preferences_group_add (group, switch_row (self, "history-enabled", _("Keep History"),
+                                                _("Write closed and long-lived connections to "
+                                                  "the history database")));
   adw_preferences_group_add (group, spin_row (self, "history-retention-days", _("History Retention"),
                                               _("Days to keep closed connections"), 1, 3650, 1));
+  adw_preferences_group_add (group, spin_row (self, "history-max-size-mb", _("History Size Limit"),
+                                              _("Megabytes; the oldest connections go first"),
+                                              16, 1048576, 16));
+  adw_preferences_group_add (group, clear_history_row (self));
   adw_preferences_page_add (page, group);
   adw_preferences_page_add (page, geo_group (self));
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), page);

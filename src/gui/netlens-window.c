@@ -31,6 +31,7 @@
 #include "netlens-groups-view.h"
 #include "netlens-group-row.h"
 #include "netlens-pipeline.h"
+#include "netlens-history-service.h"
 #include "netlens-traffic-graph.h"
 #include "netlens-query.h"
 
@@ -952,6 +953,8 @@ drain (NetlensWindow *self)
         netlens_geo_enrich (self->geo, g_ptr_array_index (ended, i));
     }
   feed_groups (self, sets, ended);
+  /* ended rows, and long-lived ones once a minute, to the history (queued off this thread) */
+  netlens_history_service_feed (netlens_history_service_get_default (), sets, ended);
 
   for (guint s = 0; s < sets->len; s++)
     {
@@ -2033,6 +2036,11 @@ netlens_window_open_file (NetlensWindow *self,
       return;
     }
   self->pipeline = new_pipeline (self, FALSE);
+  {
+    g_autofree char *what = g_strdup_printf ("file %s", self->source_path);
+
+    netlens_history_service_begin_session (netlens_history_service_get_default (), what);
+  }
   self->cancellable = g_cancellable_new ();
   basename = g_file_get_basename (file);
   adw_view_switcher_title_set_subtitle (self->switcher_title, basename);
@@ -2132,6 +2140,11 @@ start_capture (NetlensWindow *self)
   self->source_interface = g_strdup (name);
   self->started_us = g_get_real_time ();
   self->pipeline = new_pipeline (self, TRUE);
+  {
+    g_autofree char *what = g_strdup_printf ("interface %s", name);
+
+    netlens_history_service_begin_session (netlens_history_service_get_default (), what);
+  }
   netlens_pipeline_request_changes (self->pipeline);
   self->live = netlens_live_source_new (self->pipeline);
   netlens_live_source_set_interface (self->live, name);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "netlens-format.h"
+#include "netlens-history-service.h"
 #include "netlens-window-private.h"
 #include "netlens-preferences-window.h"
 
@@ -814,6 +815,53 @@ test_state_saved (void)
   window = NULL;
 }
 
+/* The window writes history: every row of the opened file ends, and each is in the
+ * history, off the main thread; the rows carry their DPI results back (sni:). */
+static char *history_dir;
+
+static gboolean
+count_history_row (NetlensHistoryRow *row,
+                   gpointer           data)
+{
+  guint *n = data;
+
+  n[0]++;
+  if (netlens_connection_get_sni (row->conn) != NULL)
+    n[1]++;
+  return TRUE;
+}
+
+static void
+test_history_written (void)
+{
+  NetlensHistoryService *service = netlens_history_service_get_default ();
+  g_autofree char *path = netlens_history_service_get_path (service);
+  g_autoptr(GError) error = NULL;
+  NetlensHistory *history;
+  guint n[2] = { 0, 0 }, n_sni = 0;
+
+  g_assert_true (netlens_history_service_is_enabled (service));
+  g_assert_true (netlens_history_service_sync (service));
+  g_assert_null (netlens_history_service_get_error (service));
+  history = netlens_history_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (netlens_history_query (history, 0, 0, count_history_row, n, &error));
+  g_assert_no_error (error);
+  netlens_history_close (history);
+  for (guint i = 0; i < export_rows->len; i++)
+    {
+      JsonObject *names = json_object_get_object_member (g_ptr_array_index (export_rows, i), "names");
+
+      if (names != NULL && json_object_has_member (names, "sni")
+          && !json_object_get_null_member (names, "sni"))
+        n_sni++;
+    }
+  g_test_message ("%u rows in the history, %u with an SNI; %u exported, %u with an SNI", n[0],
+                  n[1], export_rows->len, n_sni);
+  g_assert_cmpuint (n[0], ==, export_rows->len);
+  g_assert_cmpuint (n[1], ==, n_sni);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -844,6 +892,13 @@ main (int   argc,
     }
   load_export ();
 
+  /* the history goes to a folder of its own (before anything asks for the service) */
+  history_dir = g_dir_make_tmp ("netlens-gui-history-XXXXXX", NULL);
+  {
+    g_autofree char *db = g_build_filename (history_dir, "history.sqlite", NULL);
+
+    netlens_history_service_configure (db, FALSE);
+  }
   window = netlens_window_new (NULL, NULL);
   gtk_window_present (GTK_WINDOW (window));
   WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)), 5000);
@@ -865,10 +920,25 @@ main (int   argc,
   g_test_add_func ("/gui/window/export", test_export);
   g_test_add_func ("/gui/window/geoip", test_geoip);
   g_test_add_func ("/gui/window/state-saved", test_state_saved);
+  g_test_add_func ("/gui/window/history-written", test_history_written);
 
   ret = g_test_run ();
   if (window != NULL)
     gtk_window_destroy (GTK_WINDOW (window));
+  netlens_history_service_shutdown ();
+  {
+    g_autoptr(GDir) d = g_dir_open (history_dir, 0, NULL);
+    const char *name;
+
+    while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *f = g_build_filename (history_dir, name, NULL);
+
+        g_unlink (f);
+      }
+    g_rmdir (history_dir);
+    g_free (history_dir);
+  }
   g_ptr_array_unref (export_rows);
   g_free (capture_path);
   return ret;

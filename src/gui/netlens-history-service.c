@@ -1,0 +1,415 @@
+/* netlens-history-service.c: the window's history, written and opened off the main thread
+ *
+ * Copyright 2026 The Netlens authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "netlens"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "netlens-history-service.h"
+
+typedef enum
+{
+  OP_OPEN,
+  OP_CLOSE,
+  OP_BEGIN,
+  OP_PUSH,
+  OP_CLEAR,
+  OP_RETENTION,
+  OP_SYNC,
+} OpKind;
+
+typedef struct
+{
+  OpKind     kind;
+  char      *text;       /* OP_OPEN: path; OP_BEGIN: source */
+  GPtrArray *rows;       /* OP_PUSH: NetlensConnection *, taken by the history */
+  GTask     *task;       /* OP_CLEAR */
+  guint      days;       /* OP_RETENTION */
+  guint64    max_bytes;
+} Op;
+
+struct _NetlensHistoryService
+{
+  GSettings      *settings;
+  GThreadPool    *worker;       /* one thread: operations run in the order queued */
+  char           *path;
+  gboolean        disabled;     /* --no-history */
+  gboolean        enabled;      /* main thread: open or being opened */
+  char           *source;       /* main thread: the current session's source */
+  GHashTable     *offered;      /* main thread: row id -> last periodic write (µs, pipeline clock) */
+
+  GMutex          lock;         /* the fields below */
+  GCond           cond;
+  NetlensHistory *history;      /* worker thread only, but read under the lock for counts */
+  GError         *error;
+  guint64         sync_requested;
+  guint64         sync_done;
+};
+
+static NetlensHistoryService *default_service;
+static char *configured_path;
+static gboolean configured_disabled;
+
+static void
+op_free (Op *op)
+{
+  g_free (op->text);
+  g_clear_pointer (&op->rows, g_ptr_array_unref);
+  g_clear_object (&op->task);
+  g_free (op);
+}
+
+static void
+set_error (NetlensHistoryService *self,
+           const GError          *error)
+{
+  g_mutex_lock (&self->lock);
+  g_clear_error (&self->error);
+  self->error = error != NULL ? g_error_copy (error) : NULL;
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+worker_func (gpointer data,
+             gpointer user_data)
+{
+  NetlensHistoryService *self = user_data;
+  Op *op = data;
+  g_autoptr(GError) error = NULL;
+  NetlensHistory *history = self->history;
+
+  switch (op->kind)
+    {
+    case OP_OPEN:
+      if (history != NULL)
+        break;
+      /* quick_check of a large file takes a second or more: this is why it is here */
+      history = netlens_history_open (op->text, &error);
+      if (history == NULL)
+        {
+          g_message ("history: %s", error->message);
+          set_error (self, error);
+          break;
+        }
+      set_error (self, NULL);
+      netlens_history_start_writer (history);
+      g_mutex_lock (&self->lock);
+      self->history = history;
+      g_mutex_unlock (&self->lock);
+      break;
+    case OP_CLOSE:
+      g_mutex_lock (&self->lock);
+      self->history = NULL;
+      g_mutex_unlock (&self->lock);
+      netlens_history_close (history);  /* writes what is queued */
+      break;
+    case OP_BEGIN:
+      if (history != NULL)
+        netlens_history_begin_session (history, op->text);
+      break;
+    case OP_PUSH:
+      for (guint i = 0; i < op->rows->len; i++)
+        {
+          NetlensConnection *conn = g_steal_pointer (&op->rows->pdata[i]);
+
+          if (history != NULL)
+            netlens_history_push (history, conn);  /* queues; never waits on the database */
+          else
+            netlens_connection_free (conn);
+        }
+      break;
+    case OP_RETENTION:
+      if (history != NULL)
+        netlens_history_set_retention (history, op->days, op->max_bytes);
+      break;
+    case OP_CLEAR:
+      if (history == NULL)
+        g_task_return_new_error (op->task, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_FAILED,
+                                 "%s", _("The history is not open"));
+      else if (!netlens_history_clear (history, &error))
+        g_task_return_error (op->task, g_steal_pointer (&error));
+      else
+        g_task_return_boolean (op->task, TRUE);
+      break;
+    case OP_SYNC:
+      if (history != NULL)
+        netlens_history_flush (history);
+      g_mutex_lock (&self->lock);
+      self->sync_done++;
+      g_cond_broadcast (&self->cond);
+      g_mutex_unlock (&self->lock);
+      break;
+    }
+  op_free (op);
+}
+
+static void
+queue_op (NetlensHistoryService *self,
+          Op                    *op)
+{
+  g_thread_pool_push (self->worker, op, NULL);
+}
+
+static void
+queue_retention (NetlensHistoryService *self)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_RETENTION;
+  op->days = g_settings_get_uint (self->settings, "history-retention-days");
+  op->max_bytes = (guint64) g_settings_get_uint (self->settings, "history-max-size-mb") << 20;
+  queue_op (self, op);
+}
+
+static void
+apply_enabled (NetlensHistoryService *self)
+{
+  gboolean enabled = !self->disabled && g_settings_get_boolean (self->settings, "history-enabled");
+  Op *op;
+
+  if (enabled == self->enabled)
+    return;
+  self->enabled = enabled;
+  op = g_new0 (Op, 1);
+  if (enabled)
+    {
+      op->kind = OP_OPEN;
+      op->text = g_strdup (self->path);
+      queue_op (self, op);
+      queue_retention (self);
+      if (self->source != NULL)
+        {
+          op = g_new0 (Op, 1);
+          op->kind = OP_BEGIN;
+          op->text = g_strdup (self->source);
+          queue_op (self, op);
+        }
+    }
+  else
+    {
+      op->kind = OP_CLOSE;
+      queue_op (self, op);
+      g_hash_table_remove_all (self->offered);
+    }
+}
+
+static void
+on_settings_changed_cb (GSettings  *settings,
+                        const char *key,
+                        gpointer    user_data)
+{
+  NetlensHistoryService *self = user_data;
+
+  if (g_str_equal (key, "history-enabled"))
+    apply_enabled (self);
+  else if (self->enabled && (g_str_equal (key, "history-retention-days")
+                             || g_str_equal (key, "history-max-size-mb")))
+    queue_retention (self);
+}
+
+void
+netlens_history_service_configure (const char *path,
+                                   gboolean    disabled)
+{
+  g_return_if_fail (default_service == NULL);
+  g_free (configured_path);
+  configured_path = g_strdup (path);
+  configured_disabled = disabled;
+}
+
+NetlensHistoryService *
+netlens_history_service_get_default (void)
+{
+  NetlensHistoryService *self;
+
+  if (default_service != NULL)
+    return default_service;
+  self = g_new0 (NetlensHistoryService, 1);
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->path = configured_path != NULL ? g_strdup (configured_path) : netlens_history_default_path ();
+  self->disabled = configured_disabled;
+  self->offered = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->worker = g_thread_pool_new (worker_func, self, 1, FALSE, NULL);
+  self->settings = g_settings_new (APPLICATION_ID);
+  g_signal_connect (self->settings, "changed", G_CALLBACK (on_settings_changed_cb), self);
+  default_service = self;
+  apply_enabled (self);
+  return self;
+}
+
+void
+netlens_history_service_shutdown (void)
+{
+  NetlensHistoryService *self = default_service;
+  Op *op;
+
+  if (self == NULL)
+    return;
+  default_service = NULL;
+  g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->settings);
+  op = g_new0 (Op, 1);
+  op->kind = OP_CLOSE;
+  queue_op (self, op);
+  g_thread_pool_free (self->worker, FALSE, TRUE);  /* runs what is queued, then returns */
+  g_hash_table_unref (self->offered);
+  g_clear_error (&self->error);
+  g_free (self->path);
+  g_free (self->source);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  g_free (self);
+}
+
+gboolean
+netlens_history_service_is_enabled (NetlensHistoryService *self)
+{
+  return self->enabled;
+}
+
+const GError *
+netlens_history_service_get_error (NetlensHistoryService *self)
+{
+  const GError *error;
+
+  /* written by the worker only when an open ends; the pointer stays valid until the next
+   * open, which the main thread itself queues */
+  g_mutex_lock (&self->lock);
+  error = self->error;
+  g_mutex_unlock (&self->lock);
+  return error;
+}
+
+char *
+netlens_history_service_get_path (NetlensHistoryService *self)
+{
+  return g_strdup (self->path);
+}
+
+void
+netlens_history_service_begin_session (NetlensHistoryService *self,
+                                       const char            *source)
+{
+  Op *op;
+
+  g_free (self->source);
+  self->source = g_strdup (source);
+  g_hash_table_remove_all (self->offered);
+  if (!self->enabled)
+    return;
+  op = g_new0 (Op, 1);
+  op->kind = OP_BEGIN;
+  op->text = g_strdup (source);
+  queue_op (self, op);
+}
+
+void
+netlens_history_service_feed (NetlensHistoryService *self,
+                              GPtrArray             *sets,
+                              GPtrArray             *ended)
+{
+  const gint64 interval = (gint64) NETLENS_HISTORY_SERVICE_LIVE_INTERVAL_S * G_USEC_PER_SEC;
+  GPtrArray *rows;
+  Op *op;
+
+  if (!self->enabled)
+    return;
+  rows = g_ptr_array_new_with_free_func ((GDestroyNotify) netlens_connection_free);
+  for (guint s = 0; sets != NULL && s < sets->len; s++)
+    {
+      NetlensChangeSet *set = g_ptr_array_index (sets, s);
+
+      for (guint i = 0; i < set->updated->len; i++)
+        {
+          const NetlensConnection *conn = g_ptr_array_index (set->updated, i);
+          gint64 *last;
+
+          /* a long-lived row: once it has lived a minute, then once a minute */
+          if (conn == NULL || conn->ended != 0 || set->now_us - conn->first_seen < interval)
+            continue;
+          last = g_hash_table_lookup (self->offered, GUINT_TO_POINTER (conn->id));
+          if (last != NULL && set->now_us - *last < interval)
+            continue;
+          if (last == NULL)
+            {
+              last = g_new (gint64, 1);
+              g_hash_table_insert (self->offered, GUINT_TO_POINTER (conn->id), last);
+            }
+          *last = set->now_us;
+          g_ptr_array_add (rows, netlens_connection_snapshot (conn));
+        }
+      for (guint i = 0; i < set->removed->len; i++)
+        g_hash_table_remove (self->offered,
+                             GUINT_TO_POINTER (g_array_index (set->removed, guint32, i)));
+    }
+  for (guint i = 0; ended != NULL && i < ended->len; i++)
+    g_ptr_array_add (rows, netlens_connection_snapshot (g_ptr_array_index (ended, i)));
+  if (rows->len == 0)
+    {
+      g_ptr_array_unref (rows);
+      return;
+    }
+  op = g_new0 (Op, 1);
+  op->kind = OP_PUSH;
+  op->rows = rows;
+  queue_op (self, op);
+}
+
+void
+netlens_history_service_clear_async (NetlensHistoryService *self,
+                                     GCancellable          *cancellable,
+                                     GAsyncReadyCallback    callback,
+                                     gpointer               user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_CLEAR;
+  op->task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (op->task, netlens_history_service_clear_async);
+  queue_op (self, op);
+}
+
+gboolean
+netlens_history_service_clear_finish (NetlensHistoryService *self,
+                                      GAsyncResult          *result,
+                                      GError               **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+netlens_history_service_sync (NetlensHistoryService *self)
+{
+  Op *op = g_new0 (Op, 1);
+  guint64 target;
+
+  op->kind = OP_SYNC;
+  g_mutex_lock (&self->lock);
+  target = ++self->sync_requested;
+  g_mutex_unlock (&self->lock);
+  queue_op (self, op);
+  g_mutex_lock (&self->lock);
+  while (self->sync_done < target)
+    g_cond_wait (&self->cond, &self->lock);
+  g_mutex_unlock (&self->lock);
+  return self->error == NULL;
+}
+
+guint64
+netlens_history_service_get_written (NetlensHistoryService *self)
+{
+  guint64 n = 0;
+
+  g_mutex_lock (&self->lock);
+  if (self->history != NULL)
+    n = netlens_history_get_written (self->history);
+  g_mutex_unlock (&self->lock);
+  return n;
+}

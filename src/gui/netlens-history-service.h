@@ -1,0 +1,62 @@
+/* netlens-history-service.h: the window's history, written and opened off the main thread
+ *
+ * Copyright 2026 The Netlens authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "netlens-history.h"
+#include "netlens-pipeline.h"
+
+G_BEGIN_DECLS
+
+/* One per process.  Every database operation (open with its quick_check, a new session,
+ * pushing rows, retention, Clear History, close) runs in order on one worker thread: the
+ * main thread only queues.  Follows the GSettings keys history-enabled,
+ * history-retention-days and history-max-size-mb. */
+typedef struct _NetlensHistoryService NetlensHistoryService;
+
+/* Before the first get_default(): the database (NULL: netlens_history_default_path()),
+ * and --no-history (no history whatever the Preferences say). */
+void                   netlens_history_service_configure   (const char *path,
+                                                            gboolean    disabled);
+NetlensHistoryService *netlens_history_service_get_default (void);
+/* Writes what is queued, closes the database and frees the service (application shutdown).
+ * Waits for the worker. */
+void                   netlens_history_service_shutdown    (void);
+
+gboolean               netlens_history_service_is_enabled (NetlensHistoryService *self);
+/* The error of the last open (damaged or newer database, I/O), or NULL.  Main thread. */
+const GError          *netlens_history_service_get_error   (NetlensHistoryService *self);
+char                  *netlens_history_service_get_path    (NetlensHistoryService *self);
+
+/* A new pipeline: rows fed from now on belong to a new session.  SOURCE: "interface eth0". */
+void                   netlens_history_service_begin_session (NetlensHistoryService *self,
+                                                              const char            *source);
+/* From the window's tick, before the change sets are consumed: rows that ENDED (closed,
+ * timed out, evicted, end of capture) are written; rows of the change sets that have lived
+ * a minute are written at most once a minute.  Copies what it keeps; takes nothing. */
+void                   netlens_history_service_feed        (NetlensHistoryService *self,
+                                                            GPtrArray             *sets,
+                                                            GPtrArray             *ended);
+/* Deletes every row (after the user's confirmation) on the worker. */
+void                   netlens_history_service_clear_async  (NetlensHistoryService *self,
+                                                             GCancellable          *cancellable,
+                                                             GAsyncReadyCallback    callback,
+                                                             gpointer               user_data);
+gboolean               netlens_history_service_clear_finish (NetlensHistoryService *self,
+                                                             GAsyncResult          *result,
+                                                             GError               **error);
+/* Waits until everything queued before it is committed (tests). */
+gboolean               netlens_history_service_sync        (NetlensHistoryService *self);
+/* Rows queued and not yet committed, rows committed since start (tests, status). */
+guint64                netlens_history_service_get_written (NetlensHistoryService *self);
+
+/* Seconds a live row must have lived before its first periodic write, and between two. */
+#define NETLENS_HISTORY_SERVICE_LIVE_INTERVAL_S 60
+
+G_END_DECLS
