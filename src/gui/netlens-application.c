@@ -126,8 +126,33 @@ about_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (about));
 }
 
+/* A notification's action: the window on the connection (or the view) it names. */
+static void
+show_connection_action (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  NetlensWindow *window = get_window (NETLENS_APPLICATION (user_data));
+
+  gtk_window_present (GTK_WINDOW (window));
+  netlens_window_show_connection (window, g_variant_get_uint32 (parameter));
+}
+
+static void
+show_view_action (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  NetlensWindow *window = get_window (NETLENS_APPLICATION (user_data));
+
+  gtk_window_present (GTK_WINDOW (window));
+  netlens_window_show_view (window, g_variant_get_string (parameter, NULL));
+}
+
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = quit_action },
+  { .name = "show-connection", .activate = show_connection_action, .parameter_type = "u" },
+  { .name = "show-view", .activate = show_view_action, .parameter_type = "s" },
   { .name = "preferences", .activate = preferences_action },
   { .name = "about", .activate = about_action },
 };

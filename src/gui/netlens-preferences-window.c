@@ -161,6 +161,19 @@ clear_history_row (NetlensPreferencesWindow *self)
   return row;
 }
 
+/* A kind of notification: only meaningful while notifications are on. */
+static GtkWidget *
+notify_kind_row (NetlensPreferencesWindow *self,
+                 const char               *key,
+                 const char               *title,
+                 const char               *subtitle)
+{
+  GtkWidget *row = switch_row (self, key, title, subtitle);
+
+  g_settings_bind (self->settings, "notifications", row, "sensitive", G_SETTINGS_BIND_GET);
+  return row;
+}
+
 static void
 on_units_selected_cb (AdwComboRow              *row,
                       GParamSpec               *pspec,
@@ -402,6 +415,11 @@ build (NetlensPreferencesWindow *self)
   adw_preferences_group_set_title (group, _("Notifications and History"));
   adw_preferences_group_add (group, switch_row (self, "notifications", _("Notifications"),
                                                 _("Tell about new network activity")));
+  adw_preferences_group_add (group, notify_kind_row (self, "notify-new-program", _("New Programs"),
+                                                     _("A program's first network connection since "
+                                                       "Netlens started")));
+  adw_preferences_group_add (group, notify_kind_row (self, "notify-new-host", _("New Hosts"),
+                                                     _("A first connection to a host not seen before")));
   adw_preferences_group_add (group, switch_row (self, "history-enabled", _("Keep History"),
                                                 _("Write closed and long-lived connections to "
                                                   "the history database")));

@@ -13,6 +13,7 @@
 #include "netlens-format.h"
 #include "netlens-groups.h"
 #include "netlens-groups-view.h"
+#include "netlens-notifier.h"
 #include "netlens-traffic-graph.h"
 
 G_BEGIN_DECLS
@@ -47,6 +48,8 @@ NetlensTrafficGraph    *_netlens_window_get_selection_graph (NetlensWindow *self
 gboolean                _netlens_window_has_geo          (NetlensWindow *self);
 GtkColumnViewColumn    *_netlens_window_get_column       (NetlensWindow *self,
                                                           NetlensColumn  column);
+/* The notifier, once a live capture made one (NULL before). */
+NetlensNotifier        *_netlens_window_get_notifier     (NetlensWindow *self);
 /* Refreshes the cells shown and the status bar (what a tick does after commit). */
 void                    _netlens_window_refresh_view     (NetlensWindow *self);
 

@@ -25,6 +25,7 @@
 #include "netlens-file-source.h"
 #include "netlens-interfaces.h"
 #include "netlens-live-source.h"
+#include "netlens-notifier.h"
 #include "netlens-format.h"
 #include "netlens-geo.h"
 #include "netlens-groups.h"
@@ -155,6 +156,7 @@ struct _NetlensWindow
   NetlensGroupsView    *hosts_view;
   char                 *graph_key;       /* what the selection graph shows, NULL: nothing */
   NetlensGeo           *geo;             /* GeoIP country / ASN, NULL without a database */
+  NetlensNotifier      *notifier;        /* live captures only, created with the first one */
   gboolean              geo_error_shown; /* the banner is about the GeoIP database */
   gboolean              country_wanted;  /* the country column's menu state */
   gint64                selection_graph_last_us;
@@ -209,6 +211,7 @@ load_timeouts (NetlensWindow *self)
 }
 
 static void show_error (NetlensWindow *self, const char *title, const char *detail, RetryKind retry);
+static void apply_notify_settings (NetlensWindow *self);
 
 /* The databases named in Preferences, else the installed ones (none: the GeoIP
  * columns stay hidden).  A named file that cannot be read says so in the banner. */
@@ -300,6 +303,8 @@ on_settings_changed_cb (GSettings     *settings,
       refresh_cells (self, TRUE);
       refresh_view (self);
     }
+  else if (g_str_equal (key, "notifications") || g_str_has_prefix (key, "notify-"))
+    apply_notify_settings (self);
   else if (g_str_equal (key, "geoip-country-db") || g_str_equal (key, "geoip-asn-db"))
     {
       load_geo (self);
@@ -921,6 +926,61 @@ feed_groups (NetlensWindow *self,
 }
 
 static void
+apply_notify_settings (NetlensWindow *self)
+{
+  if (self->notifier == NULL)
+    return;
+  netlens_notifier_set_enabled (self->notifier, g_settings_get_boolean (self->settings, "notifications"));
+  netlens_notifier_set_kinds (self->notifier,
+                              g_settings_get_boolean (self->settings, "notify-new-program"),
+                              g_settings_get_boolean (self->settings, "notify-new-host"));
+}
+
+static const char *
+program_label (const NetlensGroup *g)
+{
+  const char *name = g->app_id != NULL ? netlens_app_info_get_name (g->app_id) : NULL;
+
+  return name != NULL ? name : g->label;
+}
+
+/* New programs and hosts of a live capture, for notifications: two lookups per
+ * changed row. */
+static void
+observe_new (NetlensWindow *self,
+             GPtrArray     *sets)
+{
+  if (self->notifier == NULL)
+    {
+      GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+      if (app == NULL || !g_application_get_is_registered (G_APPLICATION (app)))
+        return;
+      self->notifier = netlens_notifier_new (G_APPLICATION (app));
+      apply_notify_settings (self);
+    }
+  for (guint s = 0; s < sets->len; s++)
+    {
+      NetlensChangeSet *set = g_ptr_array_index (sets, s);
+
+      for (guint i = 0; i < set->updated->len; i++)
+        {
+          const NetlensConnection *conn = g_ptr_array_index (set->updated, i);
+          const NetlensGroup *program = netlens_groups_lookup_row (self->groups, NETLENS_GROUP_PROCESS, conn->id);
+          const NetlensGroup *host = netlens_groups_lookup_row (self->groups, NETLENS_GROUP_HOST, conn->id);
+          gboolean known = program != NULL && g_strcmp0 (program->key, "unknown") != 0;
+
+          if (program == NULL || host == NULL)
+            continue;
+          netlens_notifier_observe (self->notifier, NETLENS_GROUP_PROCESS, program->key,
+                                    program_label (program), host->label, conn->id);
+          netlens_notifier_observe (self->notifier, NETLENS_GROUP_HOST, host->key, host->label,
+                                    known ? program_label (program) : NULL, conn->id);
+        }
+    }
+}
+
+static void
 drain (NetlensWindow *self)
 {
   g_autoptr(GPtrArray) sets = NULL;
@@ -955,6 +1015,8 @@ drain (NetlensWindow *self)
   feed_groups (self, sets, ended);
   /* ended rows, and long-lived ones once a minute, to the history (queued off this thread) */
   netlens_history_service_feed (netlens_history_service_get_default (), sets, ended);
+  if (!self->file_mode)
+    observe_new (self, sets);
 
   for (guint s = 0; s < sets->len; s++)
     {
@@ -2455,6 +2517,7 @@ netlens_window_finalize (GObject *object)
   g_clear_pointer (&self->query, netlens_query_unref);
   g_clear_pointer (&self->groups, netlens_groups_free);
   g_clear_pointer (&self->geo, netlens_geo_free);
+  g_clear_object (&self->notifier);
   g_free (self->graph_key);
   g_clear_pointer (&self->bound_cells, g_hash_table_unref);
   g_clear_pointer (&self->reverse_names, g_hash_table_unref);
@@ -2790,4 +2853,43 @@ _netlens_window_get_column (NetlensWindow *self,
                             NetlensColumn  column)
 {
   return self->columns[column];
+}
+
+void
+netlens_window_show_view (NetlensWindow *self,
+                          const char    *name)
+{
+  g_return_if_fail (NETLENS_IS_WINDOW (self));
+  g_return_if_fail (name != NULL);
+
+  if (adw_view_stack_get_child_by_name (self->view_stack, name) != NULL)
+    adw_view_stack_set_visible_child_name (self->view_stack, name);
+}
+
+void
+netlens_window_show_connection (NetlensWindow *self,
+                                guint32        id)
+{
+  guint position;
+
+  g_return_if_fail (NETLENS_IS_WINDOW (self));
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "connections");
+  position = netlens_connection_model_get_position (self->model, id);
+  if (position == G_MAXUINT && *gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0')
+    {
+      gtk_search_bar_set_search_mode (self->search_bar, FALSE);   /* clears the filter */
+      position = netlens_connection_model_get_position (self->model, id);
+    }
+  if (position == G_MAXUINT)
+    return;   /* it has ended since */
+  gtk_single_selection_set_selected (self->selection, position);
+  scroll_to (self, position);
+  set_detail_visible (self, TRUE);
+}
+
+NetlensNotifier *
+_netlens_window_get_notifier (NetlensWindow *self)
+{
+  return self->notifier;
 }

@@ -30,5 +30,12 @@ void           netlens_window_open_file      (NetlensWindow *self,
 /* Selects interface NAME in the chooser and starts capturing on it. */
 void           netlens_window_capture_on     (NetlensWindow *self,
                                               const char    *name);
+/* Shows connection ID (a notification's action): the table, its row selected, its
+ * details; the filter is cleared when it hides the row. */
+void           netlens_window_show_connection (NetlensWindow *self,
+                                               guint32        id);
+/* Shows the view NAME: "connections", "processes", "hosts". */
+void           netlens_window_show_view      (NetlensWindow *self,
+                                              const char    *name);
 
 G_END_DECLS

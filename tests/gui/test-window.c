@@ -73,6 +73,11 @@ press_keys (const char *keys)
   g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, &status, &error));
   g_assert_no_error (error);
   g_assert_cmpint (status, ==, 0);
+  /* a round trip to the X server puts xdotool's events in our queue; handle them
+   * all before the test looks (a fixed wait was too short on a busy machine) */
+  gdk_display_sync (gdk_display_get_default ());
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
   spin (150);
 }
 
@@ -253,6 +258,7 @@ test_views (void)
   /* Ctrl+3 shows the hosts: one row per host, adding up to the table's totals */
   gtk_widget_grab_focus (GTK_WIDGET (_netlens_window_get_column_view (window)));
   press_keys ("ctrl+3");
+  WAIT_FOR (g_strcmp0 (adw_view_stack_get_visible_child_name (stack), "hosts") == 0, 3000);
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "hosts");
   WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (hosts)), 2000);
   model = netlens_groups_view_get_model (hosts);
@@ -297,6 +303,7 @@ test_views (void)
 
   /* the processes: a capture file has no owners, all in one group */
   press_keys ("ctrl+2");
+  WAIT_FOR (g_strcmp0 (adw_view_stack_get_visible_child_name (stack), "processes") == 0, 3000);
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "processes");
   WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (processes)), 2000);
   model = netlens_groups_view_get_model (processes);
@@ -311,6 +318,7 @@ test_views (void)
   g_assert_cmpuint (process_tx, ==, tx);
 
   press_keys ("ctrl+1");
+  WAIT_FOR (g_strcmp0 (adw_view_stack_get_visible_child_name (stack), "connections") == 0, 3000);
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "connections");
 }
 

@@ -1,0 +1,290 @@
+/* test-notifier.c: notifications through a real notification server on a private bus
+ *
+ * Copyright 2026 The Netlens authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * meson runs this under its own dbus-run-session: first with no notification server
+ * on the bus (GLib would warn "ServiceUnknown", fatal under g_test: nothing may be
+ * sent), then with Debian's notification-daemon started by hand (it has no D-Bus
+ * service file), every Notify call watched by dbus-monitor.
+ */
+
+#define G_LOG_DOMAIN "netlens-test"
+
+#include "config.h"
+
+#include <gtk/gtk.h>
+#include <string.h>
+
+#include "netlens-notifier.h"
+
+#define NOTIFICATION_DAEMON "/usr/lib/notification-daemon/notification-daemon"
+#define INTERVAL_MS         300
+
+static GtkApplication *app;
+static NetlensNotifier *notifier;
+static GSubprocess *daemon_process;
+static GSubprocess *monitor_process;
+static GString *monitor_output;
+static GCancellable *cancellable;
+static guint8 read_buffer[4096];
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+#define WAIT_FOR(cond, timeout_ms)                                              \
+  G_STMT_START {                                                                \
+    gboolean timed_out_ = FALSE;                                                \
+    guint id_ = g_timeout_add (timeout_ms, timeout_cb, &timed_out_);            \
+    while (!(cond) && !timed_out_)                                              \
+      g_main_context_iteration (NULL, TRUE);                                    \
+    if (!timed_out_)                                                            \
+      g_source_remove (id_);                                                    \
+  } G_STMT_END
+
+static void
+spin (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Notify calls dbus-monitor has printed so far. */
+static guint
+n_notify (void)
+{
+  guint n = 0;
+
+  for (const char *p = monitor_output->str; (p = strstr (p, "member=Notify")) != NULL; p++)
+    n++;
+  return n;
+}
+
+static void
+on_monitor_read_cb (GObject      *stream,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (stream), result, NULL);
+
+  if (n <= 0)
+    return;
+  g_string_append_len (monitor_output, (const char *) read_buffer, n);
+  g_input_stream_read_async (G_INPUT_STREAM (stream), read_buffer, sizeof read_buffer,
+                             G_PRIORITY_DEFAULT, cancellable, on_monitor_read_cb, NULL);
+}
+
+static gboolean
+name_has_owner (const char *name)
+{
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) reply = NULL;
+  gboolean owned = FALSE;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+/* ---- tests ---- */
+
+static void
+test_no_server (void)
+{
+  g_assert_false (name_has_owner ("org.freedesktop.Notifications"));
+  g_assert_false (netlens_notifier_get_server_available (notifier));
+
+  /* a new program with notifications on: nothing is sent, nothing warns */
+  netlens_notifier_set_enabled (notifier, TRUE);
+  netlens_notifier_set_kinds (notifier, TRUE, TRUE);
+  netlens_notifier_observe (notifier, NETLENS_GROUP_PROCESS, "exe:/usr/bin/curl", "curl",
+                            "example.org", 1);
+  netlens_notifier_observe (notifier, NETLENS_GROUP_HOST, "name:example.org", "example.org",
+                            "curl", 1);
+  spin (3 * INTERVAL_MS);
+  g_assert_cmpuint (netlens_notifier_get_n_sent (notifier), ==, 0);
+  g_assert_cmpuint (netlens_notifier_get_n_unsent (notifier), ==, 2);
+}
+
+static void
+start_server (void)
+{
+  const char *monitor_argv[] = {
+    "dbus-monitor", "--session",
+    "type='method_call',interface='org.freedesktop.Notifications',member='Notify'", NULL
+  };
+  g_autoptr(GError) error = NULL;
+
+  monitor_output = g_string_new (NULL);
+  cancellable = g_cancellable_new ();
+  monitor_process = g_subprocess_newv (monitor_argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                       G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error (error);
+  g_input_stream_read_async (g_subprocess_get_stdout_pipe (monitor_process), read_buffer,
+                             sizeof read_buffer, G_PRIORITY_DEFAULT, cancellable,
+                             on_monitor_read_cb, NULL);
+  /* the monitor prints its own NameAcquired once it listens */
+  WAIT_FOR (strstr (monitor_output->str, "NameAcquired") != NULL, 5000);
+
+  daemon_process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                                     &error, NOTIFICATION_DAEMON, NULL);
+  g_assert_no_error (error);
+  WAIT_FOR (netlens_notifier_get_server_available (notifier), 10000);
+  g_assert_true (name_has_owner ("org.freedesktop.Notifications"));
+  g_assert_true (netlens_notifier_get_server_available (notifier));
+}
+
+static void
+test_switched_off (void)
+{
+  guint sent = netlens_notifier_get_n_sent (notifier);
+
+  start_server ();
+
+  /* the Preferences switch is off (the default): a new program goes unannounced */
+  netlens_notifier_set_enabled (notifier, FALSE);
+  netlens_notifier_observe (notifier, NETLENS_GROUP_PROCESS, "exe:/usr/bin/wget", "wget",
+                            "example.net", 2);
+  netlens_notifier_observe (notifier, NETLENS_GROUP_HOST, "name:example.net", "example.net",
+                            "wget", 2);
+  spin (3 * INTERVAL_MS);
+  g_assert_cmpuint (netlens_notifier_get_n_sent (notifier), ==, sent);
+  g_assert_cmpuint (n_notify (), ==, 0);
+}
+
+static void
+test_new_program (void)
+{
+  netlens_notifier_set_enabled (notifier, TRUE);
+  netlens_notifier_set_kinds (notifier, TRUE, FALSE);
+
+  /* three connections of a new program, and rows of no known program: one Notify */
+  for (guint i = 0; i < 3; i++)
+    netlens_notifier_observe (notifier, NETLENS_GROUP_PROCESS, "exe:/usr/bin/ssh", "ssh",
+                              "git.example.org", 10 + i);
+  netlens_notifier_observe (notifier, NETLENS_GROUP_PROCESS, "unknown", "unknown", NULL, 20);
+  WAIT_FOR (n_notify () >= 1, 5000);
+  spin (3 * INTERVAL_MS);
+  g_assert_cmpuint (n_notify (), ==, 1);
+  g_assert_nonnull (strstr (monitor_output->str, "ssh uses the network"));
+  g_assert_nonnull (strstr (monitor_output->str, "git.example.org"));
+
+  /* seen before: no more */
+  netlens_notifier_observe (notifier, NETLENS_GROUP_PROCESS, "exe:/usr/bin/ssh", "ssh", NULL, 30);
+  spin (3 * INTERVAL_MS);
+  g_assert_cmpuint (n_notify (), ==, 1);
+}
+
+static void
+test_burst (void)
+{
+  guint before = n_notify ();
+  gint64 start, arrivals_ms;
+
+  netlens_notifier_set_kinds (notifier, FALSE, TRUE);
+  /* 100 new hosts at once: gathered into one notification */
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("addr:192.0.2.%u", i);
+
+      netlens_notifier_observe (notifier, NETLENS_GROUP_HOST, key, key + 5, "curl", 100 + i);
+    }
+  WAIT_FOR (n_notify () > before, 5000);
+  spin (4 * INTERVAL_MS);
+  g_assert_cmpuint (n_notify () - before, ==, 1);
+  g_assert_nonnull (strstr (monitor_output->str, "100 new hosts"));
+  g_assert_nonnull (strstr (monitor_output->str, "and 97 more"));
+
+  /* 20 more over two intervals (600 ms): at most one notification per interval */
+  before = n_notify ();
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("addr:198.51.100.%u", i);
+
+      netlens_notifier_observe (notifier, NETLENS_GROUP_HOST, key, key + 5, "curl", 300 + i);
+      spin (INTERVAL_MS / 10);
+    }
+  arrivals_ms = (g_get_monotonic_time () - start) / 1000;
+  WAIT_FOR (n_notify () > before, 5000);
+  spin (3 * INTERVAL_MS);
+  /* a busy machine stretches the arrivals: the bound follows the time they took */
+  g_assert_cmpuint (n_notify () - before, >=, 2);
+  g_assert_cmpuint (n_notify () - before, <=, arrivals_ms / INTERVAL_MS + 2);
+  g_assert_cmpuint (n_notify () - before, <, 20);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int ret;
+
+  if (!gtk_init_check ())
+    {
+      if (g_strcmp0 (g_getenv ("CI"), "true") == 0)
+        {
+          g_printerr ("no display, but CI=true: failing\n");
+          return 1;
+        }
+      g_print ("1..0 # SKIP no display\n");
+      return 0;
+    }
+  if (!g_file_test (NOTIFICATION_DAEMON, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      if (g_strcmp0 (g_getenv ("CI"), "true") == 0)
+        {
+          g_printerr ("%s is missing (tools/install-deps.sh --test)\n", NOTIFICATION_DAEMON);
+          return 1;
+        }
+      g_print ("1..0 # SKIP no %s\n", NOTIFICATION_DAEMON);
+      return 0;
+    }
+  g_test_init (&argc, &argv, NULL);
+
+  app = gtk_application_new ("io.github.netlens.Netlens.NotifierTest", G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  notifier = netlens_notifier_new (G_APPLICATION (app));
+  netlens_notifier_set_interval (notifier, INTERVAL_MS);
+  spin (200);   /* the name watches answer */
+
+  g_test_add_func ("/notifier/no-server", test_no_server);
+  g_test_add_func ("/notifier/switched-off", test_switched_off);
+  g_test_add_func ("/notifier/new-program", test_new_program);
+  g_test_add_func ("/notifier/burst", test_burst);
+  ret = g_test_run ();
+
+  g_clear_object (&notifier);
+  if (cancellable != NULL)
+    g_cancellable_cancel (cancellable);
+  {
+    GSubprocess *started[] = { daemon_process, monitor_process };
+
+    for (guint i = 0; i < G_N_ELEMENTS (started); i++)
+      if (started[i] != NULL)
+        {
+          g_subprocess_force_exit (started[i]);
+          g_subprocess_wait (started[i], NULL, NULL);
+          g_object_unref (started[i]);
+        }
+  }
+  g_clear_object (&cancellable);
+  if (monitor_output != NULL)
+    g_string_free (monitor_output, TRUE);
+  g_object_unref (app);
+  return ret;
+}
