@@ -15,6 +15,7 @@
 
 #include "netlens-conn-table.h"
 #include "netlens-dpi.h"
+#include "netlens-services.h"
 
 #define USEC 1000000
 /* Timer wheel of one-second slots: longer than the longest timeout (1800 s). */
@@ -772,6 +773,43 @@ orient_reply_first (const NetlensPacket *pkt)
     }
 }
 
+/* How much a port looks like a server's: below 1024, then a known service, then neither. */
+static int
+server_port_rank (guint16  port,
+                  gboolean udp)
+{
+  if (port != 0 && port < 1024)
+    return 2;
+  if (port != 0 && netlens_service_lookup (port, udp) != NULL)
+    return 1;
+  return 0;
+}
+
+/* A row that starts without a SYN (TCP picked up mid-stream, any UDP flow) and that
+ * the local addresses do not orient: the side with the server's port is remote.
+ * Returns 1 when the packet's sender is the server, 0 when its receiver is, -1 when
+ * the ports do not tell (equal, or neither a server's). */
+static int
+sender_is_server_by_port (const NetlensPacket *pkt)
+{
+  gboolean udp = pkt->proto == NETLENS_PROTO_UDP;
+  int rs, rd;
+
+  if (pkt->proto != NETLENS_PROTO_TCP && !udp)
+    return -1;
+  if (pkt->proto == NETLENS_PROTO_TCP && (pkt->tcp_flags & NETLENS_TCP_SYN) != 0)
+    return -1;   /* a SYN or SYN-ACK says who initiated */
+  if (pkt->sport == pkt->dport)
+    return -1;
+  rs = server_port_rank (pkt->sport, udp);
+  rd = server_port_rank (pkt->dport, udp);
+  if (rs != rd)
+    return rs > rd;
+  if (rs > 0)
+    return pkt->sport < pkt->dport;
+  return -1;
+}
+
 NetlensConnection *
 netlens_conn_table_process (NetlensConnTable    *table,
                             const NetlensPacket *pkt)
@@ -835,14 +873,28 @@ netlens_conn_table_process (NetlensConnTable    *table,
           g_hash_table_remove (table->tombstones, &ck);
         }
 
-      if (table->config.is_local != NULL)
-        {
-          gboolean src_local = table->config.is_local (pkt->family, &pkt->src, table->config.lookup_data);
-          gboolean dst_local = table->config.is_local (pkt->family, &pkt->dst, table->config.lookup_data);
+      {
+        gboolean oriented = FALSE;
 
-          if (src_local != dst_local)
-            reverse = dst_local;
-        }
+        if (table->config.is_local != NULL)
+          {
+            gboolean src_local = table->config.is_local (pkt->family, &pkt->src, table->config.lookup_data);
+            gboolean dst_local = table->config.is_local (pkt->family, &pkt->dst, table->config.lookup_data);
+
+            if (src_local != dst_local)
+              {
+                reverse = dst_local;
+                oriented = TRUE;
+              }
+          }
+        if (!oriented)
+          {
+            int by_port = sender_is_server_by_port (pkt);
+
+            if (by_port >= 0)
+              reverse = by_port;
+          }
+      }
 
       if (reverse)
         {

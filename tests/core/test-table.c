@@ -185,8 +185,12 @@ test_rst_and_pickup (Fixture *fx, gconstpointer data)
   c = tcp_pkt (fx, FALSE, ACK, 9000, 100, 50, T0);
   g_assert_cmpstr (state (c), ==, "ESTABLISHED");
   g_assert_false (c->flags & NETLENS_CONN_SEEN_SYN);
-  /* the first packet came from 10.0.0.2, so that side is local */
-  g_assert_cmpuint (c->key.laddr.bytes[3], ==, 2);
+  /* the first packet came from the server, 10.0.0.2:443: no SYN says who initiated,
+   * the server's port does, so the client's side is local and that packet received */
+  g_assert_cmpuint (c->key.laddr.bytes[3], ==, 1);
+  g_assert_cmpuint (c->key.rport, ==, 443);
+  g_assert_cmpuint (c->rx_packets, ==, 1);
+  g_assert_cmpuint (c->tx_packets, ==, 0);
   c = tcp_pkt (fx, TRUE, RST, 100, 0, 0, T0 + SEC);
   g_assert_cmpstr (state (c), ==, "CLOSED");
 
@@ -355,6 +359,79 @@ test_icmp_arp (Fixture *fx, gconstpointer data)
   g_assert_false (alive_at (fx, T0 + 131 * SEC));
 }
 
+/* A packet with no SYN from SRC_HOST:SPORT to DST_HOST:DPORT (hosts 10.0.0.N). */
+static NetlensConnection *
+pickup (Fixture      *fx,
+        NetlensProto  proto,
+        guint8        src_host,
+        guint16       sport,
+        guint8        dst_host,
+        guint16       dport,
+        gint64        ts)
+{
+  NetlensPacket p = mk (proto, TRUE, ts);
+
+  p.src.bytes[3] = src_host;
+  p.dst.bytes[3] = dst_host;
+  p.sport = sport;
+  p.dport = dport;
+  if (proto == NETLENS_PROTO_TCP)
+    p.tcp_flags = ACK | FIN;
+  return netlens_conn_table_process (fx->table, &p);
+}
+
+static gboolean
+local_is (NetlensConnection *c, guint8 host, guint16 port)
+{
+  return c->key.laddr.bytes[3] == host && c->key.lport == port;
+}
+
+static void
+test_orientation_by_port (Fixture *fx, gconstpointer data)
+{
+  /* the side below 1024 is the server, whichever sent first */
+  g_assert_true (local_is (pickup (fx, NETLENS_PROTO_TCP, 10, 80, 20, 35922, T0), 20, 35922));
+  g_assert_true (local_is (pickup (fx, NETLENS_PROTO_TCP, 21, 35923, 11, 80, T0), 21, 35923));
+  /* a known service port (5432, postgresql) against an unknown high one */
+  g_assert_true (local_is (pickup (fx, NETLENS_PROTO_TCP, 12, 5432, 22, 34686, T0), 22, 34686));
+  /* both known (5432, 1433 ms-sql-s): the lower port is the server's */
+  g_assert_true (local_is (pickup (fx, NETLENS_PROTO_TCP, 13, 5432, 23, 1433, T0), 13, 5432));
+  /* UDP: a DNS answer seen before its query */
+  g_assert_true (local_is (pickup (fx, NETLENS_PROTO_UDP, 14, 53, 24, 38448, T0), 24, 38448));
+  /* nothing to tell: equal ports, or neither a server's, keep the first sender local */
+  g_assert_true (local_is (pickup (fx, NETLENS_PROTO_UDP, 15, 5353, 25, 5353, T0), 15, 5353));
+  g_assert_true (local_is (pickup (fx, NETLENS_PROTO_TCP, 16, 61234, 26, 62345, T0), 16, 61234));
+  /* a SYN still decides, even towards a high port */
+  {
+    NetlensPacket p = mk (NETLENS_PROTO_TCP, FALSE, T0);
+
+    p.src.bytes[3] = 17;
+    p.tcp_flags = SYN;
+    g_assert_true (local_is (netlens_conn_table_process (fx->table, &p), 17, 443));
+  }
+}
+
+static gboolean
+is_local_20 (NetlensFamily family, const NetlensAddr *addr, gpointer data)
+{
+  return addr->bytes[0] == 10 && addr->bytes[3] == 20;
+}
+
+static void
+test_orientation_live (Fixture *fx, gconstpointer data)
+{
+  NetlensConnTableConfig config = { 0 };
+
+  /* live: this machine's address is local, even when it is the server */
+  config.is_local = is_local_20;
+  netlens_conn_table_free (fx->table);
+  fx->table = netlens_conn_table_new (&config);
+  g_assert_true (local_is (pickup (fx, NETLENS_PROTO_TCP, 20, 22, 30, 51000, T0), 20, 22));
+  g_assert_true (local_is (pickup (fx, NETLENS_PROTO_TCP, 31, 51001, 20, 22, T0), 20, 22));
+  /* neither side is ours (or both are): the ports decide */
+  g_assert_true (local_is (pickup (fx, NETLENS_PROTO_TCP, 32, 443, 33, 51002, T0), 33, 51002));
+}
+
 static void
 test_configurable (Fixture *fx, gconstpointer data)
 {
@@ -414,6 +491,8 @@ main (int   argc,
   ADD ("/table/timeouts/udp", test_udp_states);
   ADD ("/table/timeouts/icmp-arp", test_icmp_arp);
   ADD ("/table/timeouts/configurable", test_configurable);
+  ADD ("/table/orientation/by-port", test_orientation_by_port);
+  ADD ("/table/orientation/live", test_orientation_live);
   ADD ("/table/eviction", test_eviction);
   return g_test_run ();
 }
