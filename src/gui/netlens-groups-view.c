@@ -394,9 +394,10 @@ sync_groups (NetlensGroupsView *self)
       NetlensGroupRow *row = g_ptr_array_index (gone, i);
       guint pos;
 
+      /* the index holds no reference: out of it first, the store may drop the last */
+      g_hash_table_remove (self->index, netlens_group_row_get_key (row));
       if (g_list_store_find (self->store, row, &pos))
         g_list_store_remove (self->store, pos);
-      g_hash_table_remove (self->index, netlens_group_row_get_key (row));
       changed = TRUE;
     }
 
