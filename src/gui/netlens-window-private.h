@@ -45,6 +45,11 @@ NetlensGroupsView      *_netlens_window_get_groups_view  (NetlensWindow   *self,
 NetlensGroups          *_netlens_window_get_groups       (NetlensWindow *self);
 NetlensTrafficGraph    *_netlens_window_get_traffic_graph (NetlensWindow *self);
 NetlensTrafficGraph    *_netlens_window_get_selection_graph (NetlensWindow *self);
+/* Save Capture… without the file chooser (tests): the packets of the session to PATH. */
+void                    _netlens_window_save_capture_to (NetlensWindow       *self,
+                                                         const char          *path,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
 gboolean                _netlens_window_has_geo          (NetlensWindow *self);
 GtkColumnViewColumn    *_netlens_window_get_column       (NetlensWindow *self,
                                                           NetlensColumn  column);

@@ -33,6 +33,7 @@
 #include "netlens-group-row.h"
 #include "netlens-pipeline.h"
 #include "netlens-history-service.h"
+#include "netlens-capture-saver.h"
 #include "netlens-traffic-graph.h"
 #include "netlens-query.h"
 
@@ -127,6 +128,7 @@ struct _NetlensWindow
   GCancellable         *cancellable;
   ReadJob              *job;             /* the file being read (owned by its task) */
   NetlensLiveSource    *live;            /* live capture into `pipeline` */
+  NetlensCaptureSaver  *saver;           /* Save Capture…: the spool or the opened file */
   char                 *source_path;
   char                 *source_interface;
   gboolean              file_mode;
@@ -1017,6 +1019,9 @@ drain (NetlensWindow *self)
   netlens_history_service_feed (netlens_history_service_get_default (), sets, ended);
   if (!self->file_mode)
     observe_new (self, sets);
+  /* what Save Capture… writes in each packet's comment */
+  if (self->saver != NULL)
+    netlens_capture_saver_add_rows (self->saver, sets, ended);
 
   for (guint s = 0; s < sets->len; s++)
     {
@@ -1953,6 +1958,7 @@ static void
 stop_source (NetlensWindow *self)
 {
   release_pipeline (self);
+  g_clear_pointer (&self->saver, netlens_capture_saver_unref);
   g_clear_pointer (&self->source_path, g_free);
   g_clear_pointer (&self->source_interface, g_free);
   netlens_connection_model_clear (self->model);
@@ -2103,6 +2109,7 @@ netlens_window_open_file (NetlensWindow *self,
 
     netlens_history_service_begin_session (netlens_history_service_get_default (), what);
   }
+  self->saver = netlens_capture_saver_new_file (self->source_path);
   self->cancellable = g_cancellable_new ();
   basename = g_file_get_basename (file);
   adw_view_switcher_title_set_subtitle (self->switcher_title, basename);
@@ -2210,6 +2217,22 @@ start_capture (NetlensWindow *self)
   netlens_pipeline_request_changes (self->pipeline);
   self->live = netlens_live_source_new (self->pipeline);
   netlens_live_source_set_interface (self->live, name);
+  {
+    g_autoptr(GError) spool_error = NULL;
+
+    /* the packets are spooled for Save Capture…; the live source keeps the spool alive
+     * as long as its reader thread may write to it */
+    self->saver = netlens_capture_saver_new_live (&spool_error);
+    if (self->saver != NULL)
+      {
+        netlens_live_source_set_packet_func (self->live, netlens_capture_saver_packet, self->saver);
+        g_object_set_data_full (G_OBJECT (self->live), "netlens-capture-saver",
+                                netlens_capture_saver_ref (self->saver),
+                                (GDestroyNotify) netlens_capture_saver_unref);
+      }
+    else
+      g_message ("Save Capture is not available: %s", spool_error->message);
+  }
   g_signal_connect (self->live, "started", G_CALLBACK (on_live_started_cb), self);
   g_signal_connect (self->live, "finished", G_CALLBACK (on_live_finished_cb), self);
   adw_view_switcher_title_set_subtitle (self->switcher_title, name);
@@ -2440,6 +2463,78 @@ export_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* ---- Save Capture… ---- */
+
+static void
+on_capture_saved_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(NetlensWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (netlens_capture_saver_save_finish (NULL, result, &error) < 0)
+    show_error (self, _("Could not save the capture"), error->message, RETRY_NONE);
+}
+
+void
+_netlens_window_save_capture_to (NetlensWindow       *self,
+                                 const char          *path,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  NetlensStats stats = { 0 };
+
+  g_return_if_fail (self->saver != NULL);
+  if (self->pipeline != NULL)
+    netlens_pipeline_get_stats (self->pipeline, &stats);
+  netlens_capture_saver_save_async (self->saver, path, &stats, NULL, callback, user_data);
+}
+
+static void
+on_save_capture_response_cb (GtkNativeDialog *dialog,
+                             int              response,
+                             NetlensWindow   *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT && self->saver != NULL)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        _netlens_window_save_capture_to (self, path, on_capture_saved_cb, g_object_ref (self));
+    }
+  g_object_unref (dialog);
+}
+
+static void
+save_capture_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  NetlensWindow *self = NETLENS_WINDOW (widget);
+  GtkFileChooserNative *dialog;
+  GtkFileFilter *filter;
+
+  if (self->saver == NULL)
+    {
+      show_error (self, _("Nothing to save"),
+                  _("Start a capture or open a capture file first."), RETRY_NONE);
+      return;
+    }
+  dialog = gtk_file_chooser_native_new (_("Save Capture"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "capture.pcapng");
+  filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("pcapng capture files"));
+  gtk_file_filter_add_suffix (filter, "pcapng");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  g_object_unref (filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_save_capture_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
 static void
 pause_display_action (GtkWidget  *widget,
                       const char *action_name,
@@ -2582,6 +2677,7 @@ netlens_window_class_init (NetlensWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "win.save-capture", NULL, save_capture_action);
   gtk_widget_class_install_action (widget_class, "win.find", NULL, find_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-capture", NULL, toggle_capture_action);
   gtk_widget_class_install_action (widget_class, "win.pause-display", NULL, pause_display_action);
@@ -2599,6 +2695,8 @@ netlens_window_class_init (NetlensWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.find", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.export", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.save-capture", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
                                        "win.toggle-capture", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK | GDK_SHIFT_MASK,

@@ -16,6 +16,8 @@
 
 #include "netlens-format.h"
 #include "netlens-history-service.h"
+#include "netlens-capture-saver.h"
+#include "netlens-pcapng-writer.h"
 #include "netlens-window-private.h"
 #include "netlens-preferences-window.h"
 
@@ -879,6 +881,70 @@ test_history_written (void)
   g_assert_cmpint (n[1], ==, n_sni);
 }
 
+/* Save Capture…: the opened file's packets, each with its row's comment. */
+typedef struct
+{
+  gboolean done;
+  gint64   written;
+  GError  *error;
+} SaveResult;
+
+static void
+on_saved_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  SaveResult *r = data;
+
+  r->written = netlens_capture_saver_save_finish (NULL, result, &r->error);
+  r->done = TRUE;
+}
+
+static guint64
+count_packets (const char *path,
+               guint64    *with_comment,
+               guint64    *with_sni)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NetlensPcapReader) reader = netlens_pcap_reader_open (path, &error);
+  NetlensPcapRecord record;
+  guint64 n = 0;
+
+  g_assert_no_error (error);
+  while (netlens_pcap_reader_next (reader, &record, &error))
+    {
+      n++;
+      if (with_comment != NULL && record.comment != NULL)
+        (*with_comment)++;
+      if (with_sni != NULL && record.comment != NULL && (g_str_has_prefix (record.comment, "sni ") || strstr (record.comment, " sni ") != NULL))
+        (*with_sni)++;
+    }
+  g_assert_no_error (error);
+  return n;
+}
+
+static void
+test_save_capture (void)
+{
+  g_autofree char *out = g_build_filename (history_dir, "saved.pcapng", NULL);
+  SaveResult r = { FALSE, 0, NULL };
+  guint64 comments = 0, sni = 0, n;
+
+  _netlens_window_save_capture_to (window, out, on_saved_cb, &r);
+  WAIT_FOR (r.done, 20000);
+  g_assert_true (r.done);
+  g_assert_no_error (r.error);
+  n = count_packets (out, &comments, &sni);
+  g_test_message ("%" G_GUINT64_FORMAT " packets saved, %" G_GUINT64_FORMAT " with a comment, %"
+                  G_GUINT64_FORMAT " naming an SNI", n, comments, sni);
+  g_assert_cmpuint (n, ==, count_packets (capture_path, NULL, NULL));
+  g_assert_cmpint (r.written, ==, (gint64) n);
+  /* rows with no name and no process have no comment (about half of this file's packets) */
+  g_assert_cmpuint (comments, >, n / 4);
+  g_assert_cmpuint (sni, >, 0);
+  g_unlink (out);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -936,8 +1002,11 @@ main (int   argc,
   g_test_add_func ("/gui/window/near-timeout", test_near_timeout);
   g_test_add_func ("/gui/window/export", test_export);
   g_test_add_func ("/gui/window/geoip", test_geoip);
-  g_test_add_func ("/gui/window/state-saved", test_state_saved);
   g_test_add_func ("/gui/window/history-written", test_history_written);
+  g_test_add_func ("/gui/window/save-capture", test_save_capture);
+  /* closes the window: last */
+  g_test_add_func ("/gui/window/state-saved", test_state_saved);
+
 
   ret = g_test_run ();
   if (window != NULL)
