@@ -69,7 +69,12 @@ open_history (NetlensOptions *o,
   history = netlens_history_open (o->history_db, &error);
   if (history == NULL)
     {
-      g_printerr ("netlens: %s\n", error->message);
+      /* "database or disk is full" alone does not say which database */
+      if (strstr (error->message, o->history_db) == NULL)
+        g_printerr ("netlens: the history %s cannot be opened: %s\n", o->history_db,
+                    error->message);
+      else
+        g_printerr ("netlens: %s\n", error->message);
       return NULL;
     }
   netlens_history_begin_session (history, source);
@@ -85,10 +90,14 @@ close_history (NetlensHistory *history)
 
   if (history == NULL)
     return code;
+  /* The history is a copy: when it fails (disk full, locked) the capture and the export go
+   * on, complete, and the result is partial (exit 3) with this warning. */
   if (!netlens_history_flush (history) && netlens_history_get_error (history, &error))
     {
-      g_printerr ("netlens: history: %s\n", error->message);
-      code = NETLENS_EXIT_USAGE;
+      g_printerr ("netlens: warning: history: %s; %" G_GUINT64_FORMAT " rows stored, %"
+                  G_GUINT64_FORMAT " not (the export is complete)\n", error->message,
+                  netlens_history_get_written (history), netlens_history_get_dropped (history));
+      code = NETLENS_EXIT_PARTIAL;
     }
   netlens_history_close (history);
   return code;
@@ -290,7 +299,7 @@ run_read (NetlensOptions      *o,
   Output out = { 0 };
   Sinks sinks = { 0 };
   gboolean ok;
-  int code = NETLENS_EXIT_OK;
+  int code = NETLENS_EXIT_OK, history_code;
 
   if (o->history_db != NULL && !o->no_history)
     {
@@ -328,8 +337,7 @@ run_read (NetlensOptions      *o,
   ok = netlens_file_source_read (pipeline, o->read_file, &info, NULL, NULL, NULL, &error);
   netlens_pipeline_finish (pipeline);
   g_clear_pointer (&sinks.geo, netlens_geo_free);
-  if (close_history (sinks.history) != NETLENS_EXIT_OK)
-    code = NETLENS_EXIT_USAGE;
+  history_code = close_history (sinks.history);
   if (!ok)
     {
       g_printerr ("netlens: %s\n", error->message);
@@ -369,6 +377,8 @@ run_read (NetlensOptions      *o,
       g_printerr ("netlens: warning: %s\n", info.damage->message);
       code = NETLENS_EXIT_PARTIAL;
     }
+  if (code == NETLENS_EXIT_OK)
+    code = history_code;
   netlens_file_info_clear (&info);
   return code;
 }
@@ -443,7 +453,7 @@ run_live (NetlensOptions      *o,
   Output out = { 0 };
   Sinks sinks = { 0 };
   gboolean ok;
-  int code = NETLENS_EXIT_OK;
+  int code = NETLENS_EXIT_OK, history_code;
 
   LiveSpool spool = { NULL, -1, -1, NULL };
 
@@ -510,8 +520,7 @@ run_live (NetlensOptions      *o,
   /* what was captured is kept, whatever stopped the capture */
   netlens_pipeline_finish (pipeline);
   g_clear_pointer (&sinks.geo, netlens_geo_free);
-  if (close_history (sinks.history) != NETLENS_EXIT_OK)
-    code = NETLENS_EXIT_USAGE;
+  history_code = close_history (sinks.history);
   netlens_pipeline_get_stats (pipeline, &stats);
   if (spool.writer != NULL)
     {
@@ -540,6 +549,8 @@ run_live (NetlensOptions      *o,
       /* nothing captured: the capture could not start; else a partial result */
       return stats.packets == 0 ? NETLENS_EXIT_CAPTURE : NETLENS_EXIT_PARTIAL;
     }
+  if (code == NETLENS_EXIT_OK)
+    code = history_code;
   return code;
 }
 

@@ -1236,7 +1236,9 @@ writer_thread (gpointer data)
       g_mutex_unlock (&history->lock);
 
       write_batch (history, items);
-      if (items->len > 0 || flushing)
+      /* once writing failed (a full disk, a lock held elsewhere) no more waits on the
+       * database: each would cost the busy timeout (5 s) per batch */
+      if ((items->len > 0 || flushing) && !has_failed (history))
         enforce_retention (history, flushing ? -1 : RETENTION_CHUNKS_PER_BATCH);
 
       g_mutex_lock (&history->lock);
