@@ -22,6 +22,7 @@ typedef enum
   OP_CLEAR,
   OP_RETENTION,
   OP_SYNC,
+  OP_QUERY,
 } OpKind;
 
 typedef struct
@@ -32,6 +33,9 @@ typedef struct
   GTask     *task;       /* OP_CLEAR */
   guint      days;       /* OP_RETENTION */
   guint64    max_bytes;
+  gint64     since;      /* OP_QUERY */
+  gint64     until;
+  NetlensQuery *query;
 } Op;
 
 struct _NetlensHistoryService
@@ -62,6 +66,7 @@ op_free (Op *op)
   g_free (op->text);
   g_clear_pointer (&op->rows, g_ptr_array_unref);
   g_clear_object (&op->task);
+  g_clear_pointer (&op->query, netlens_query_unref);
   g_free (op);
 }
 
@@ -73,6 +78,46 @@ set_error (NetlensHistoryService *self,
   g_clear_error (&self->error);
   self->error = error != NULL ? g_error_copy (error) : NULL;
   g_mutex_unlock (&self->lock);
+}
+
+void
+netlens_history_range_free (NetlensHistoryRange *range)
+{
+  if (range == NULL)
+    return;
+  g_clear_pointer (&range->rows, g_ptr_array_unref);
+  g_clear_pointer (&range->minutes, g_array_unref);
+  g_free (range);
+}
+
+typedef struct
+{
+  GPtrArray    *rows;
+  NetlensQuery *query;
+} Collect;
+
+static gboolean
+collect_row (NetlensHistoryRow *row,
+             gpointer           data)
+{
+  Collect *c = data;
+
+  /* the rows carry their DPI results: the query language works as on live rows */
+  if (c->query == NULL || netlens_query_match (c->query, row->conn))
+    g_ptr_array_add (c->rows, g_steal_pointer (&row->conn));
+  return TRUE;
+}
+
+static gboolean
+collect_minute (gint64   minute_us,
+                guint64  tx_bytes,
+                guint64  rx_bytes,
+                gpointer data)
+{
+  NetlensHistoryMinute m = { minute_us, tx_bytes, rx_bytes };
+
+  g_array_append_val ((GArray *) data, m);
+  return TRUE;
 }
 
 static void
@@ -137,6 +182,42 @@ worker_func (gpointer data,
       else
         g_task_return_boolean (op->task, TRUE);
       break;
+    case OP_QUERY:
+      {
+        NetlensHistoryRange *range;
+        Collect collect;
+
+        if (g_task_return_error_if_cancelled (op->task))
+          break;
+        if (history == NULL)
+          {
+            const GError *open_error = netlens_history_service_get_error (self);
+
+            if (open_error != NULL)
+              g_task_return_error (op->task, g_error_copy (open_error));
+            else
+              g_task_return_new_error (op->task, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_FAILED,
+                                       "%s", _("The history is off (Preferences)"));
+            break;
+          }
+        range = g_new0 (NetlensHistoryRange, 1);
+        range->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) netlens_connection_free);
+        range->minutes = g_array_new (FALSE, FALSE, sizeof (NetlensHistoryMinute));
+        /* what was pushed before is in it */
+        netlens_history_flush (history);
+        collect.rows = range->rows;
+        collect.query = op->query;
+        if (!netlens_history_query (history, op->since, op->until, collect_row, &collect, &error)
+            || !netlens_history_query_traffic (history, op->since, op->until, NULL, collect_minute,
+                                               range->minutes, &error))
+          {
+            netlens_history_range_free (range);
+            g_task_return_error (op->task, g_steal_pointer (&error));
+            break;
+          }
+        g_task_return_pointer (op->task, range, (GDestroyNotify) netlens_history_range_free);
+        break;
+      }
     case OP_SYNC:
       if (history != NULL)
         netlens_history_flush (history);
@@ -382,6 +463,34 @@ netlens_history_service_clear_finish (NetlensHistoryService *self,
                                       GError               **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+netlens_history_service_query_async (NetlensHistoryService *self,
+                                     gint64                 since_us,
+                                     gint64                 until_us,
+                                     NetlensQuery          *query,
+                                     GCancellable          *cancellable,
+                                     GAsyncReadyCallback    callback,
+                                     gpointer               user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_QUERY;
+  op->since = since_us;
+  op->until = until_us;
+  op->query = query != NULL ? netlens_query_ref (query) : NULL;
+  op->task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (op->task, netlens_history_service_query_async);
+  queue_op (self, op);
+}
+
+NetlensHistoryRange *
+netlens_history_service_query_finish (NetlensHistoryService *self,
+                                      GAsyncResult          *result,
+                                      GError               **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 gboolean

@@ -11,6 +11,7 @@
 
 #include "netlens-history.h"
 #include "netlens-pipeline.h"
+#include "netlens-query.h"
 
 G_BEGIN_DECLS
 
@@ -55,6 +56,37 @@ gboolean               netlens_history_service_clear_finish (NetlensHistoryServi
 gboolean               netlens_history_service_sync        (NetlensHistoryService *self);
 /* Rows queued and not yet committed, rows committed since start (tests, status). */
 guint64                netlens_history_service_get_written (NetlensHistoryService *self);
+
+/* A range of the history, read on the worker (never on the main thread). */
+typedef struct
+{
+  GPtrArray *rows;        /* NetlensConnection *, oldest first, DPI results included */
+  GArray    *minutes;     /* NetlensHistoryMinute, the whole machine's traffic per minute */
+} NetlensHistoryRange;
+
+typedef struct
+{
+  gint64  minute_us;
+  guint64 tx_bytes;
+  guint64 rx_bytes;
+} NetlensHistoryMinute;
+
+void                   netlens_history_range_free          (NetlensHistoryRange *range);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetlensHistoryRange, netlens_history_range_free)
+
+/* The rows (those QUERY matches; NULL: all) and the traffic of [SINCE_US, UNTIL_US]
+ * (0 = open).  Fails with the open's error
+ * (a damaged or newer database) or NETLENS_HISTORY_ERROR_FAILED when history is off. */
+void                   netlens_history_service_query_async  (NetlensHistoryService *self,
+                                                             gint64                 since_us,
+                                                             gint64                 until_us,
+                                                             NetlensQuery          *query,
+                                                             GCancellable          *cancellable,
+                                                             GAsyncReadyCallback    callback,
+                                                             gpointer               user_data);
+NetlensHistoryRange   *netlens_history_service_query_finish (NetlensHistoryService *self,
+                                                             GAsyncResult          *result,
+                                                             GError               **error);
 
 /* Seconds a live row must have lived before its first periodic write, and between two. */
 #define NETLENS_HISTORY_SERVICE_LIVE_INTERVAL_S 60

@@ -34,6 +34,7 @@
 #include "netlens-pipeline.h"
 #include "netlens-history-service.h"
 #include "netlens-capture-saver.h"
+#include "netlens-history-view.h"
 #include "netlens-traffic-graph.h"
 #include "netlens-query.h"
 
@@ -2707,6 +2708,8 @@ netlens_window_class_init (NetlensWindowClass *klass)
                                        "win.view", "s", "processes");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_CONTROL_MASK,
                                        "win.view", "s", "hosts");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_4, GDK_CONTROL_MASK,
+                                       "win.view", "s", "history");
 }
 
 static void
@@ -2750,6 +2753,13 @@ netlens_window_init (NetlensWindow *self)
                                           "application-x-executable-symbolic");
   self->hosts_view = add_groups_view (self, NETLENS_GROUP_HOST, "hosts", _("Hosts"),
                                       "network-server-symbolic");
+  {
+    /* what the history kept, by time range (read off the main thread) */
+    AdwViewStackPage *page = adw_view_stack_add_titled (self->view_stack, netlens_history_view_new (),
+                                                        "history", _("History"));
+
+    adw_view_stack_page_set_icon_name (page, "document-open-recent-symbolic");
+  }
   g_signal_connect (self->view_stack, "notify::visible-child",
                     G_CALLBACK (on_visible_view_changed_cb), self);
   g_object_bind_property (self->switcher_title, "title-visible", self->switcher_bar, "reveal",

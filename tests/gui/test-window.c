@@ -17,6 +17,7 @@
 #include "netlens-format.h"
 #include "netlens-history-service.h"
 #include "netlens-capture-saver.h"
+#include "netlens-history-view.h"
 #include "netlens-pcapng-writer.h"
 #include "netlens-window-private.h"
 #include "netlens-preferences-window.h"
@@ -945,6 +946,67 @@ test_save_capture (void)
   g_unlink (out);
 }
 
+/* The History page: a custom range over the file's (2015) times, the query language on the
+ * stored rows (DPI results included), the detail pane; a damaged database: a message. */
+static void
+wait_history_view (NetlensHistoryView *view)
+{
+  WAIT_FOR (!netlens_history_view_is_loading (view), 20000);
+  g_assert_false (netlens_history_view_is_loading (view));
+}
+
+static void
+test_history_view (void)
+{
+  AdwViewStack *stack = _netlens_window_get_view_stack (window);
+  NetlensHistoryView *view = NETLENS_HISTORY_VIEW (adw_view_stack_get_child_by_name (stack, "history"));
+  g_autofree char *bad = g_build_filename (history_dir, "damaged.sqlite", NULL);
+  guint total, with_sni;
+
+  g_assert_nonnull (view);
+  adw_view_stack_set_visible_child_name (stack, "history");
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (view)), 2000);
+  netlens_history_view_set_custom (view, "2000-01-01", NULL);
+  wait_history_view (view);
+  g_assert_null (netlens_history_view_get_message (view));
+  total = g_list_model_get_n_items (netlens_history_view_get_model (view));
+  /* each opening of the file is a session of 38 rows */
+  g_assert_cmpuint (total, >=, export_rows->len);
+  g_assert_cmpuint (total % export_rows->len, ==, 0);
+
+  netlens_history_view_set_query (view, "sni:/./");
+  wait_history_view (view);
+  with_sni = g_list_model_get_n_items (netlens_history_view_get_model (view));
+  g_test_message ("history view: %u rows, %u with an SNI", total, with_sni);
+  g_assert_cmpuint (with_sni, >, 0);
+  g_assert_cmpuint (with_sni * export_rows->len, ==, total * 3);  /* 3 of the 38 have one */
+
+  /* the last hour has none of the 2015 rows */
+  netlens_history_view_set_query (view, "");
+  netlens_history_view_set_range (view, NETLENS_HISTORY_RANGE_HOUR);
+  wait_history_view (view);
+  g_assert_cmpuint (g_list_model_get_n_items (netlens_history_view_get_model (view)), ==, 0);
+  g_assert_nonnull (netlens_history_view_get_message (view));
+
+  /* a bad time and a bad query are said, not crashed on */
+  netlens_history_view_set_custom (view, "yesterday-ish", NULL);
+  g_assert_nonnull (netlens_history_view_get_message (view));
+  netlens_history_view_set_custom (view, "2000-01-01", NULL);
+  netlens_history_view_set_query (view, "port:");
+  g_assert_nonnull (netlens_history_view_get_message (view));
+
+  /* a damaged database: its message in the view */
+  netlens_history_service_shutdown ();
+  g_assert_true (g_file_set_contents (bad, "SQLite format 3\0 garbage garbage garbage garbage", 48, NULL));
+  netlens_history_service_configure (bad, FALSE);
+  netlens_history_view_set_query (view, "");
+  wait_history_view (view);
+  g_test_message ("damaged: %s", netlens_history_view_get_message (view));
+  g_assert_nonnull (netlens_history_view_get_message (view));
+  g_assert_nonnull (strstr (netlens_history_view_get_message (view), "damaged.sqlite"));
+  adw_view_stack_set_visible_child_name (stack, "connections");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1004,6 +1066,7 @@ main (int   argc,
   g_test_add_func ("/gui/window/geoip", test_geoip);
   g_test_add_func ("/gui/window/history-written", test_history_written);
   g_test_add_func ("/gui/window/save-capture", test_save_capture);
+  g_test_add_func ("/gui/window/history-view", test_history_view);
   /* closes the window: last */
   g_test_add_func ("/gui/window/state-saved", test_state_saved);
 
