@@ -19,7 +19,10 @@ typedef struct
   GIcon *icon;
 } AppEntry;
 
+/* Entries are never freed: the names and icons handed out stay valid.  The lock lets
+ * the connection model's sort worker format the process column. */
 static GHashTable *cache;
+static GMutex cache_lock;
 
 static void
 app_entry_free (gpointer data)
@@ -38,6 +41,7 @@ lookup (const char *app_id)
 
   if (app_id == NULL || *app_id == '\0')
     return NULL;
+  g_mutex_lock (&cache_lock);
   if (cache == NULL)
     cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, app_entry_free);
 
@@ -57,6 +61,7 @@ lookup (const char *app_id)
         }
       g_hash_table_insert (cache, g_strdup (app_id), entry);
     }
+  g_mutex_unlock (&cache_lock);
   return entry;
 }
 

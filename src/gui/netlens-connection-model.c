@@ -29,6 +29,15 @@
  *
  * Text columns sort on their first 16 bytes (case-folded), then by row id.
  *
+ * A full re-sort (a new sort column) or re-filter (a new query) of a large table
+ * runs on a worker thread (a GTask): it gets a copy of every entry with the row's
+ * snapshot and rates, computes the new keys and filter flags and sorts them, while
+ * the main thread keeps committing changes incrementally in the order and filter
+ * shown.  The result is swapped in on the main thread: rows that changed or
+ * arrived meanwhile are then merged in like changed rows, rows that left
+ * meanwhile (kept alive until then) are dropped.  The snapshots the worker reads
+ * are not freed until it is done.
+ *
  * Row objects keep their identity across updates, so GtkSingleSelection keeps its
  * selection on the connection wherever it moves, and the list widgets reuse the
  * cells of rows that stay; the window refreshes the text of the cells it shows on
@@ -49,6 +58,64 @@ enum
   ENTRY_DEAD    = 1 << 1,
 };
 
+#define DEFAULT_ASYNC_MIN_ROWS 10000
+
+/* A filter, shared by the model and a job running on a worker. */
+typedef struct
+{
+  gatomicrefcount            ref;
+  NetlensConnectionMatchFunc func;
+  gpointer                   data;
+  GDestroyNotify             destroy;
+} MatchFilter;
+
+static MatchFilter *
+match_filter_ref (MatchFilter *filter)
+{
+  if (filter != NULL)
+    g_atomic_ref_count_inc (&filter->ref);
+  return filter;
+}
+
+static void
+match_filter_unref (MatchFilter *filter)
+{
+  if (filter != NULL && g_atomic_ref_count_dec (&filter->ref))
+    {
+      if (filter->destroy != NULL)
+        filter->destroy (filter->data);
+      g_free (filter);
+    }
+}
+
+/* What a job reads: plain data, copied on the main thread when it starts. */
+typedef struct
+{
+  NetlensConnectionRow    *row;     /* not dereferenced by the worker */
+  const NetlensConnection *conn;    /* kept alive until the job is swapped in */
+  double                   rx_rate;
+  double                   tx_rate;
+  guint64                  key;
+  guint64                  key2;
+  guint32                  id;
+  guint32                  flags;
+} JobItem;
+
+typedef struct
+{
+  JobItem            *items;
+  guint               n_items;
+  gboolean            sort_changed;
+  NetlensColumn       column;
+  gboolean            descending;
+  gboolean            filter_changed;
+  NetlensFilterChange filter_change;
+  MatchFilter        *filter;
+  gboolean            hide_localhost;
+  GArray             *result;       /* Entry, in the new order */
+  gboolean            done;
+} RebuildJob;
+
 struct _NetlensConnectionModel
 {
   GObject                    parent_instance;
@@ -63,16 +130,24 @@ struct _NetlensConnectionModel
   GArray                    *incoming;  /* Entry, rows to merge in */
   GPtrArray                 *garbage;   /* replaced snapshots, freed off the main thread */
 
-  NetlensConnectionMatchFunc match;
-  gpointer                   match_data;
-  GDestroyNotify             match_destroy;
+  MatchFilter               *filter;    /* requested (NULL: every row) */
+  MatchFilter               *applied;   /* what the flags in `sorted` reflect */
+  gboolean                   applied_hide_localhost;
   NetlensFilterChange        filter_change;
   gboolean                   filter_dirty;
   gboolean                   hide_localhost;
 
-  NetlensColumn              sort_column;
+  NetlensColumn              sort_column;   /* requested */
   gboolean                   descending;
   gboolean                   sort_dirty;
+  NetlensColumn              key_column;    /* what the keys in `sorted` are */
+  gboolean                   key_descending;
+
+  RebuildJob                *job;           /* a full re-sort/re-filter on a worker */
+  GPtrArray                 *job_touched;   /* rows committed while it ran (refs) */
+  GPtrArray                 *graveyard;     /* rows removed while it ran (refs) */
+  GPtrArray                 *held_garbage;  /* snapshots it may still read */
+  guint                      async_min_rows;
 
   gint64                     now_us;
   gboolean                   had_changes;   /* a change set arrived since the last commit */
@@ -87,6 +162,7 @@ enum {
 
 enum {
   COMMITTED,
+  REBUILT,
   N_SIGNALS
 };
 
@@ -144,21 +220,28 @@ addr_is_loopback (NetlensFamily      family,
   return FALSE;
 }
 
+/* Any thread: the filter's function must be thread-safe (the query matcher is). */
+static gboolean
+conn_passes (const NetlensConnection *conn,
+             MatchFilter             *filter,
+             gboolean                 hide_localhost)
+{
+  if (hide_localhost &&
+      (addr_is_loopback (conn->key.family, &conn->key.laddr) ||
+       addr_is_loopback (conn->key.family, &conn->key.raddr)))
+    return FALSE;
+  if (filter != NULL && !filter->func (conn, filter->data))
+    return FALSE;
+  return TRUE;
+}
+
 static gboolean
 row_passes (NetlensConnectionModel *self,
             NetlensConnectionRow   *row)
 {
-  const NetlensConnection *conn = row->conn;
-
   if (row->removed)
     return FALSE;
-  if (self->hide_localhost &&
-      (addr_is_loopback (conn->key.family, &conn->key.laddr) ||
-       addr_is_loopback (conn->key.family, &conn->key.raddr)))
-    return FALSE;
-  if (self->match != NULL && !self->match (conn, self->match_data))
-    return FALSE;
-  return TRUE;
+  return conn_passes (row->conn, self->applied, self->applied_hide_localhost);
 }
 
 /* ---- sort ---- */
@@ -183,25 +266,28 @@ double_key (double value)
   return bits;
 }
 
-/* The entry key of ROW for the current sort: a total order with the row id. */
+/* The entry key of CONN for a sort by COLUMN: a total order with the row id.
+ * Any thread (the text columns' formatting is thread-safe). */
 static void
-row_compute_key (NetlensConnectionModel *self,
-                 NetlensConnectionRow   *row,
-                 GString                *scratch,
-                 guint64                *key,
-                 guint64                *key2)
+compute_key (NetlensColumn            column,
+             gboolean                 descending,
+             const NetlensConnection *conn,
+             double                   rx_rate,
+             double                   tx_rate,
+             GString                 *scratch,
+             guint64                 *key,
+             guint64                 *key2)
 {
-  const NetlensConnection *conn = row->conn;
   NetlensFormatContext ctx = { 0 };
 
   *key2 = 0;
-  if (column_is_text (self->sort_column))
+  if (column_is_text (column))
     {
       g_autofree char *folded = NULL;
       guint8 bytes[16] = { 0 };
 
       g_string_truncate (scratch, 0);
-      netlens_format_cell (self->sort_column, conn, &ctx, scratch);
+      netlens_format_cell (column, conn, &ctx, scratch);
       if (scratch->len == 0)
         {
           /* empty values last in ascending order */
@@ -222,7 +308,7 @@ row_compute_key (NetlensConnectionModel *self,
         }
     }
   else
-    switch (self->sort_column)
+    switch (column)
       {
       case NETLENS_COLUMN_LOCAL:
         *key = ((guint64) conn->key.family << 56) |
@@ -233,10 +319,10 @@ row_compute_key (NetlensConnectionModel *self,
         *key2 = GUINT64_FROM_BE (*key2);
         break;
       case NETLENS_COLUMN_RX_RATE:
-        *key = double_key (row->rx_rate);
+        *key = double_key (rx_rate);
         break;
       case NETLENS_COLUMN_TX_RATE:
-        *key = double_key (row->tx_rate);
+        *key = double_key (tx_rate);
         break;
       case NETLENS_COLUMN_BYTES:
         *key = conn->rx_bytes + conn->tx_bytes;
@@ -255,11 +341,22 @@ row_compute_key (NetlensConnectionModel *self,
         break;
       }
 
-  if (self->descending)
+  if (descending)
     {
       *key = ~*key;
       *key2 = ~*key2;
     }
+}
+
+static void
+row_compute_key (NetlensConnectionModel *self,
+                 NetlensConnectionRow   *row,
+                 GString                *scratch,
+                 guint64                *key,
+                 guint64                *key2)
+{
+  compute_key (self->key_column, self->key_descending, row->conn, row->rx_rate, row->tx_rate,
+               scratch, key, key2);
 }
 
 static inline int
@@ -323,8 +420,12 @@ netlens_connection_model_finalize (GObject *object)
 {
   NetlensConnectionModel *self = (NetlensConnectionModel *) object;
 
-  if (self->match_destroy != NULL)
-    self->match_destroy (self->match_data);
+  g_assert (self->job == NULL);   /* a running job holds a reference */
+  g_clear_pointer (&self->filter, match_filter_unref);
+  g_clear_pointer (&self->applied, match_filter_unref);
+  g_clear_pointer (&self->job_touched, g_ptr_array_unref);
+  g_clear_pointer (&self->graveyard, g_ptr_array_unref);
+  g_clear_pointer (&self->held_garbage, g_ptr_array_unref);
   g_clear_pointer (&self->visible, g_ptr_array_unref);
   g_clear_pointer (&self->spare_visible, g_ptr_array_unref);
   g_clear_pointer (&self->sorted, g_array_unref);
@@ -378,6 +479,16 @@ netlens_connection_model_class_init (NetlensConnectionModelClass *klass)
   signals[COMMITTED] =
     g_signal_new ("committed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * NetlensConnectionModel::rebuilt:
+   *
+   * Emitted after the commit that swapped in a re-sort or re-filter done on a
+   * worker thread (the rows shown changed without a commit of the caller's).
+   */
+  signals[REBUILT] =
+    g_signal_new ("rebuilt", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -393,6 +504,11 @@ netlens_connection_model_init (NetlensConnectionModel *self)
   self->moving = g_ptr_array_new ();
   self->garbage = g_ptr_array_new_with_free_func ((GDestroyNotify) netlens_connection_free);
   self->sort_column = NETLENS_COLUMN_NONE;
+  self->key_column = NETLENS_COLUMN_NONE;
+  self->job_touched = g_ptr_array_new_with_free_func (g_object_unref);
+  self->graveyard = g_ptr_array_new_with_free_func (g_object_unref);
+  self->held_garbage = g_ptr_array_new_with_free_func ((GDestroyNotify) netlens_connection_free);
+  self->async_min_rows = DEFAULT_ASYNC_MIN_ROWS;
 }
 
 NetlensConnectionModel *
@@ -420,6 +536,13 @@ dispose_garbage (NetlensConnectionModel *self)
 
   if (self->garbage->len == 0)
     return;
+  if (self->job != NULL)
+    {
+      /* the job may read them: freed once it is swapped in */
+      g_ptr_array_extend_and_steal (self->held_garbage, self->garbage);
+      self->garbage = g_ptr_array_new_with_free_func ((GDestroyNotify) netlens_connection_free);
+      return;
+    }
   if (g_once_init_enter (&once))
     {
       pool = g_thread_pool_new (free_garbage_func, NULL, 1, FALSE, NULL);
@@ -562,8 +685,8 @@ decay_rates (NetlensConnectionModel *self)
         {
           row->rx_rate = row->tx_rate = 0;
           /* only an order by rate moves it; its cells are refreshed on every tick */
-          if (self->sort_column == NETLENS_COLUMN_RX_RATE ||
-              self->sort_column == NETLENS_COLUMN_TX_RATE)
+          if (self->key_column == NETLENS_COLUMN_RX_RATE ||
+              self->key_column == NETLENS_COLUMN_TX_RATE)
             mark_pending (self, row);
         }
     }
@@ -685,6 +808,212 @@ rebuild_all (NetlensConnectionModel *self,
     g_array_index (self->sorted, Entry, i).row->sorted_pos = i;
 }
 
+/* ---- full re-sort and re-filter on a worker ---- */
+
+static void
+rebuild_job_free (RebuildJob *job)
+{
+  g_free (job->items);
+  g_clear_pointer (&job->result, g_array_unref);
+  match_filter_unref (job->filter);
+  g_free (job);
+}
+
+static void
+rebuild_job_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  RebuildJob *job = task_data;
+  g_autoptr(GString) scratch = g_string_sized_new (128);
+  Entry *out;
+
+  job->result = g_array_sized_new (FALSE, FALSE, sizeof (Entry), job->n_items);
+  g_array_set_size (job->result, job->n_items);
+  out = (Entry *) (gpointer) job->result->data;
+  for (guint i = 0; i < job->n_items; i++)
+    {
+      const JobItem *it = &job->items[i];
+      Entry *e = &out[i];
+
+      e->row = it->row;
+      e->id = it->id;
+      e->flags = it->flags;
+      e->key = it->key;
+      e->key2 = it->key2;
+      if (job->filter_changed)
+        {
+          gboolean was = (it->flags & ENTRY_MATCHES) != 0;
+
+          /* a stricter filter only hides rows shown, a looser one only shows hidden ones */
+          if (!(job->filter_change == NETLENS_FILTER_CHANGE_STRICTER && !was) &&
+              !(job->filter_change == NETLENS_FILTER_CHANGE_LOOSER && was))
+            e->flags = conn_passes (it->conn, job->filter, job->hide_localhost) ? ENTRY_MATCHES : 0;
+        }
+      if (job->sort_changed)
+        compute_key (job->column, job->descending, it->conn, it->rx_rate, it->tx_rate, scratch,
+                     &e->key, &e->key2);
+    }
+  /* the filter alone keeps the order */
+  if (job->sort_changed)
+    g_array_sort (job->result, compare_entries);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_rebuild_job_done_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  NetlensConnectionModel *self = NETLENS_CONNECTION_MODEL (object);
+
+  g_assert (self->job != NULL);
+  self->job->done = TRUE;
+  /* swap it in now, not at the next tick */
+  netlens_connection_model_commit (self);
+}
+
+/* Called from commit(), when `sorted` is consistent: copies what the worker needs
+ * and hands the requested filter and sort to it. */
+static void
+start_rebuild_job (NetlensConnectionModel *self)
+{
+  RebuildJob *job = g_new0 (RebuildJob, 1);
+  const Entry *entries = (const Entry *) (gpointer) self->sorted->data;
+  g_autoptr(GTask) task = NULL;
+
+  job->sort_changed = self->sort_dirty;
+  job->column = self->sort_column;
+  job->descending = self->descending;
+  job->filter_changed = self->filter_dirty;
+  job->filter_change = self->filter_change;
+  job->filter = match_filter_ref (self->filter);
+  job->hide_localhost = self->hide_localhost;
+  job->items = g_new (JobItem, self->sorted->len);
+  for (guint i = 0; i < self->sorted->len; i++)
+    {
+      const Entry *e = &entries[i];
+      JobItem *it;
+
+      if (e->flags & ENTRY_DEAD)
+        continue;
+      /* the rows are all over the heap: ask for the next ones early */
+      if (i + 16 < self->sorted->len)
+        __builtin_prefetch (entries[i + 16].row);
+      it = &job->items[job->n_items++];
+      it->row = e->row;
+      it->conn = e->row->conn;
+      it->rx_rate = e->row->rx_rate;
+      it->tx_rate = e->row->tx_rate;
+      it->key = e->key;
+      it->key2 = e->key2;
+      it->id = e->id;
+      it->flags = e->flags;
+    }
+  self->filter_dirty = FALSE;
+  self->sort_dirty = FALSE;
+  self->job = job;
+
+  task = g_task_new (self, NULL, on_rebuild_job_done_cb, NULL);
+  g_task_set_source_tag (task, start_rebuild_job);
+  g_task_set_task_data (task, job, NULL);
+  g_task_run_in_thread (task, rebuild_job_thread);
+}
+
+/* The job's result becomes `sorted`; rows that changed or came while it ran are
+ * pending again, to be merged under the new order and filter. */
+static void
+swap_in_rebuild_job (NetlensConnectionModel *self)
+{
+  RebuildJob *job = g_steal_pointer (&self->job);
+  const Entry *result = (const Entry *) (gpointer) job->result->data;
+  g_autoptr(GHashTable) gone = g_hash_table_new (NULL, NULL);
+  g_autoptr(GHashTable) touched = g_hash_table_new (NULL, NULL);
+
+  if (job->filter_changed)
+    {
+      match_filter_unref (self->applied);
+      self->applied = match_filter_ref (job->filter);
+      self->applied_hide_localhost = job->hide_localhost;
+    }
+  if (job->sort_changed)
+    {
+      self->key_column = job->column;
+      self->key_descending = job->descending;
+    }
+
+  /* rows gone while the job ran (in the graveyard) or going in this commit; rows
+   * committed meanwhile (those that came meanwhile are not in the result) */
+  for (guint i = 0; i < self->graveyard->len; i++)
+    g_hash_table_add (gone, g_ptr_array_index (self->graveyard, i));
+  for (guint i = 0; i < self->pending->len; i++)
+    {
+      NetlensConnectionRow *row = g_ptr_array_index (self->pending, i);
+
+      if (row->removed)
+        g_hash_table_add (gone, row);
+    }
+  for (guint i = 0; i < self->job_touched->len; i++)
+    {
+      NetlensConnectionRow *row = g_ptr_array_index (self->job_touched, i);
+
+      row->in_sorted = FALSE;
+      g_hash_table_add (touched, row);
+    }
+  g_array_set_size (self->sorted, 0);
+  for (guint i = 0; i < job->result->len; i++)
+    {
+      const Entry *e = &result[i];
+      NetlensConnectionRow *row = e->row;
+
+      if (g_hash_table_size (gone) > 0 && g_hash_table_contains (gone, row))
+        {
+          row->in_sorted = FALSE;
+          continue;
+        }
+      if (job->sort_changed)
+        {
+          /* every key changed: the rows must know theirs (find_entry) */
+          if (i + 16 < job->result->len)
+            __builtin_prefetch (result[i + 16].row);
+          row->key = e->key;
+          row->key2 = e->key2;
+          row->matches = (e->flags & ENTRY_MATCHES) != 0;
+          row->sorted_pos = self->sorted->len;
+          row->in_sorted = TRUE;
+        }
+      else
+        {
+          /* the same order: only rows whose flag changed, or that were committed
+           * meanwhile, are touched (the position stays a hint, checked before use) */
+          if ((e->flags ^ job->items[i].flags) & ENTRY_MATCHES)
+            row->matches = (e->flags & ENTRY_MATCHES) != 0;
+          if (g_hash_table_size (touched) > 0 && g_hash_table_contains (touched, row))
+            {
+              /* its key may have moved meanwhile: the result has the one it sits by */
+              row->key = e->key;
+              row->key2 = e->key2;
+              row->sorted_pos = self->sorted->len;
+              row->in_sorted = TRUE;
+            }
+        }
+      g_array_append_vals (self->sorted, e, 1);
+    }
+  for (guint i = 0; i < self->job_touched->len; i++)
+    {
+      NetlensConnectionRow *row = g_ptr_array_index (self->job_touched, i);
+
+      if (!row->removed)
+        mark_pending (self, row);
+    }
+  g_ptr_array_set_size (self->job_touched, 0);
+  g_ptr_array_set_size (self->graveyard, 0);
+  g_ptr_array_extend_and_steal (self->garbage, g_steal_pointer (&self->held_garbage));
+  self->held_garbage = g_ptr_array_new_with_free_func ((GDestroyNotify) netlens_connection_free);
+  rebuild_job_free (job);
+}
+
 void
 netlens_connection_model_commit (NetlensConnectionModel *self)
 {
@@ -693,12 +1022,24 @@ netlens_connection_model_commit (NetlensConnectionModel *self)
   guint n_before;
   guint n_dead = 0;
   guint n_removed = 0;
+  gboolean swapped = FALSE;
+  gboolean want_full, hold, go_async;
 
   g_return_if_fail (NETLENS_IS_CONNECTION_MODEL (self));
 
   decay_rates (self);
 
-  if (self->pending->len == 0 && !self->filter_dirty && !self->sort_dirty)
+  if (self->job != NULL && self->job->done)
+    {
+      swap_in_rebuild_job (self);
+      swapped = TRUE;
+    }
+  want_full = self->filter_dirty || self->sort_dirty;
+  /* while a job runs, commits keep the order and filter shown */
+  hold = self->job != NULL;
+  go_async = want_full && !hold && self->sorted->len >= self->async_min_rows;
+
+  if (self->pending->len == 0 && !swapped && (!want_full || hold))
     {
       dispose_garbage (self);
       self->serial++;
@@ -714,7 +1055,24 @@ netlens_connection_model_commit (NetlensConnectionModel *self)
   for (guint i = 0; i < self->pending->len; i++)
     ((NetlensConnectionRow *) g_ptr_array_index (self->pending, i))->serial = self->serial;
 
-  if (self->sort_dirty)
+  if (want_full && !hold && !go_async)
+    {
+      /* small enough to do here: the requested filter and sort apply now */
+      if (self->filter_dirty)
+        {
+          match_filter_unref (self->applied);
+          self->applied = match_filter_ref (self->filter);
+          self->applied_hide_localhost = self->hide_localhost;
+        }
+      if (self->sort_dirty)
+        {
+          self->key_column = self->sort_column;
+          self->key_descending = self->descending;
+        }
+    }
+  membership_changed = swapped;
+
+  if (self->sort_dirty && !hold && !go_async)
     {
       rebuild_all (self, scratch);
       membership_changed = TRUE;
@@ -725,7 +1083,7 @@ netlens_connection_model_commit (NetlensConnectionModel *self)
       guint len = self->sorted->len;
 
       /* 1. a new filter: only the entries it can change */
-      if (self->filter_dirty)
+      if (self->filter_dirty && !hold && !go_async)
         for (guint i = 0; i < len; i++)
           {
             Entry *e = &entries[i];
@@ -819,9 +1177,18 @@ netlens_connection_model_commit (NetlensConnectionModel *self)
     }
 
   for (guint i = 0; i < self->pending->len; i++)
-    ((NetlensConnectionRow *) g_ptr_array_index (self->pending, i))->pending = FALSE;
-  self->filter_dirty = FALSE;
-  self->sort_dirty = FALSE;
+    {
+      NetlensConnectionRow *row = g_ptr_array_index (self->pending, i);
+
+      row->pending = FALSE;
+      if (hold && !row->removed)
+        g_ptr_array_add (self->job_touched, g_object_ref (row));
+    }
+  if (!hold && !go_async)
+    {
+      self->filter_dirty = FALSE;
+      self->sort_dirty = FALSE;
+    }
   self->had_changes = FALSE;
 
   /* 4. the rows shown, and one items-changed for the span that differs */
@@ -846,16 +1213,42 @@ netlens_connection_model_commit (NetlensConnectionModel *self)
       NetlensConnectionRow *row = g_ptr_array_index (self->pending, i);
       if (row->removed)
         {
-          g_hash_table_remove (self->rows, GUINT_TO_POINTER (row->conn->id));
+          gpointer value = NULL;
+
+          /* a running job holds a pointer to it: kept until the job is swapped in */
+          if (self->job != NULL &&
+              g_hash_table_steal_extended (self->rows, GUINT_TO_POINTER (row->conn->id), NULL, &value))
+            g_ptr_array_add (self->graveyard, value);
+          else
+            g_hash_table_remove (self->rows, GUINT_TO_POINTER (row->conn->id));
           n_removed++;
         }
     }
   g_ptr_array_set_size (self->pending, 0);
+  if (go_async)
+    start_rebuild_job (self);
   dispose_garbage (self);
 
   if (n_before != self->sorted->len || n_removed > 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_TOTAL]);
   g_signal_emit (self, signals[COMMITTED], 0);
+  if (swapped)
+    g_signal_emit (self, signals[REBUILT], 0);
+}
+
+gboolean
+netlens_connection_model_is_busy (NetlensConnectionModel *self)
+{
+  g_return_val_if_fail (NETLENS_IS_CONNECTION_MODEL (self), FALSE);
+  return self->job != NULL;
+}
+
+void
+netlens_connection_model_set_async_threshold (NetlensConnectionModel *self,
+                                              guint                   n_rows)
+{
+  g_return_if_fail (NETLENS_IS_CONNECTION_MODEL (self));
+  self->async_min_rows = n_rows;
 }
 
 guint64
@@ -888,11 +1281,17 @@ netlens_connection_model_set_filter (NetlensConnectionModel    *self,
 {
   g_return_if_fail (NETLENS_IS_CONNECTION_MODEL (self));
 
-  if (self->match_destroy != NULL)
-    self->match_destroy (self->match_data);
-  self->match = func;
-  self->match_data = user_data;
-  self->match_destroy = destroy;
+  g_clear_pointer (&self->filter, match_filter_unref);
+  if (func != NULL)
+    {
+      self->filter = g_new0 (MatchFilter, 1);
+      g_atomic_ref_count_init (&self->filter->ref);
+      self->filter->func = func;
+      self->filter->data = user_data;
+      self->filter->destroy = destroy;
+    }
+  else if (destroy != NULL)
+    destroy (user_data);
   self->filter_change = combine_changes (self, change);
   self->filter_dirty = TRUE;
 }

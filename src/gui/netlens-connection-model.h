@@ -64,6 +64,14 @@ void                  netlens_connection_model_set_sort       (NetlensConnection
 NetlensColumn         netlens_connection_model_get_sort_column (NetlensConnectionModel *self);
 gboolean              netlens_connection_model_get_sort_descending (NetlensConnectionModel *self);
 
+/* A re-sort or re-filter of a table of at least N_ROWS rows runs on a worker thread
+ * (default 10000; 0: always, G_MAXUINT: never).  Until it is swapped in (a commit on
+ * the main loop, then "rebuilt"), commits go on in the order and filter shown. */
+void                  netlens_connection_model_set_async_threshold (NetlensConnectionModel *self,
+                                                                    guint                   n_rows);
+/* Whether such a job is running. */
+gboolean              netlens_connection_model_is_busy        (NetlensConnectionModel *self);
+
 /* ---- queries ---- */
 /* Rows known, shown or not. */
 guint                 netlens_connection_model_get_n_total    (NetlensConnectionModel *self);

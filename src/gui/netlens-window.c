@@ -2748,6 +2748,8 @@ netlens_window_init (NetlensWindow *self)
   }
 
   self->model = netlens_connection_model_new ();
+  /* a re-sort or re-filter done on a worker was swapped in: show it */
+  g_signal_connect_object (self->model, "rebuilt", G_CALLBACK (refresh_view), self, G_CONNECT_SWAPPED);
   self->groups = netlens_groups_new ();
   self->processes_view = add_groups_view (self, NETLENS_GROUP_PROCESS, "processes", _("Processes"),
                                           "application-x-executable-symbolic");

@@ -234,17 +234,35 @@ compare_brute (gconstpointer pa,
   const NetlensConnection *ca = netlens_connection_row_get_connection (a);
   const NetlensConnection *cb = netlens_connection_row_get_connection (b);
   guint64 ba = ca->rx_bytes + ca->tx_bytes, bb = cb->rx_bytes + cb->tx_bytes;
+  gboolean descending = data != NULL && *(gboolean *) data;
 
   if (ba != bb)
-    return ba < bb ? -1 : 1;
+    return (ba < bb) != descending ? -1 : 1;
   return ca->id < cb->id ? -1 : ca->id > cb->id;
 }
 
-/* Random ticks against a brute-force model: membership, order and signals. */
+/* Runs the main loop until a re-sort or re-filter running on a worker is swapped in. */
 static void
-test_model_random (void)
+settle (NetlensConnectionModel *model)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * SEC;
+
+  while (netlens_connection_model_is_busy (model))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+/* Random ticks against a brute-force model: membership, order and signals.  ASYNC:
+ * every re-sort and re-filter runs on a worker while the ticks go on; the result is
+ * checked whenever it has been swapped in. */
+static void
+run_model_random (gboolean async)
 {
   g_autoptr(NetlensConnectionModel) model = netlens_connection_model_new ();
+  gboolean descending = FALSE;
   Mirror mirror = { g_ptr_array_new_with_free_func (g_object_unref), 0 };
   g_autoptr(GRand) rand = g_rand_new_with_seed (42);
   g_autoptr(GHashTable) alive = g_hash_table_new (NULL, NULL);
@@ -253,6 +271,8 @@ test_model_random (void)
 
   g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), &mirror);
   netlens_connection_model_set_sort (model, NETLENS_COLUMN_BYTES, FALSE);
+  if (async)
+    netlens_connection_model_set_async_threshold (model, 0);
 
   for (guint tick = 0; tick < 60; tick++)
     {
@@ -289,10 +309,25 @@ test_model_random (void)
         }
       if (tick % 10 == 0)
         set_query (model, text, NETLENS_FILTER_CHANGE_DIFFERENT);
+      if (tick % 10 == 5)
+        {
+          descending = !descending;
+          netlens_connection_model_set_sort (model, NETLENS_COLUMN_BYTES, descending);
+        }
       mirror.n_signals = 0;
       netlens_connection_model_commit (model);
       g_assert_cmpuint (mirror.n_signals, <=, 1);
       assert_mirror (model, &mirror);
+      g_assert_cmpuint (netlens_connection_model_get_n_total (model), ==, g_hash_table_size (alive));
+      if (async)
+        {
+          /* a job was started by this commit or an earlier one: let some run on
+           * through the next ticks, wait for the others */
+          if (netlens_connection_model_is_busy (model) && g_rand_int_range (rand, 0, 3) > 0)
+            continue;
+          settle (model);
+          assert_mirror (model, &mirror);
+        }
 
       /* brute force */
       query = netlens_query_parse (text, NULL);
@@ -309,12 +344,105 @@ test_model_random (void)
               g_ptr_array_add (expected, row);
           }
       }
-      g_ptr_array_sort_with_data (expected, compare_brute, NULL);
+      g_ptr_array_sort_with_data (expected, compare_brute, &descending);
       g_assert_cmpuint (netlens_connection_model_get_n_total (model), ==, g_hash_table_size (alive));
       g_assert_cmpuint (expected->len, ==, g_list_model_get_n_items (G_LIST_MODEL (model)));
       for (guint i = 0; i < expected->len; i++)
         g_assert_true (g_ptr_array_index (expected, i) == g_ptr_array_index (mirror.items, i));
     }
+  /* a job still running holds the model: let it finish before the mirror goes */
+  settle (model);
+  g_signal_handlers_disconnect_by_data (model, &mirror);
+  g_ptr_array_unref (mirror.items);
+}
+
+static void
+test_model_random (void)
+{
+  run_model_random (FALSE);
+}
+
+static void
+test_model_random_async (void)
+{
+  run_model_random (TRUE);
+}
+
+static void
+count_cb (gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+/* A re-sort on a worker: rows that arrive, change and leave meanwhile are shown at
+ * once in the order shown, and take their place when the result is swapped in. */
+static void
+test_model_async_sort (void)
+{
+  g_autoptr(NetlensConnectionModel) model = netlens_connection_model_new ();
+  Mirror mirror = { g_ptr_array_new_with_free_func (g_object_unref), 0 };
+  gboolean descending = TRUE;
+  guint n_rebuilt = 0;
+  g_autoptr(GPtrArray) expected = g_ptr_array_new ();
+  NetlensConnectionRow *first;
+
+  netlens_connection_model_set_async_threshold (model, 1000);
+  g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), &mirror);
+  g_signal_connect_swapped (model, "rebuilt", G_CALLBACK (count_cb), &n_rebuilt);
+  netlens_connection_model_set_now (model, T0 + SEC);
+  for (guint32 id = 1; id <= 3000; id++)
+    netlens_connection_model_update (model, make_conn (id, NETLENS_PROTO_TCP, id % 200, 443,
+                                                       (id * 7919) % 100000,
+                                                       NETLENS_STATE_ESTABLISHED, "curl"));
+  netlens_connection_model_commit (model);
+  g_assert_false (netlens_connection_model_is_busy (model));
+
+  /* sorted by bytes, descending: a job */
+  netlens_connection_model_set_sort (model, NETLENS_COLUMN_BYTES, TRUE);
+  netlens_connection_model_commit (model);
+  g_assert_true (netlens_connection_model_is_busy (model));
+  first = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  g_assert_cmpuint (netlens_connection_row_get_id (first), ==, 1);   /* still the first seen */
+  g_object_unref (first);
+
+  /* meanwhile: 100 new rows, one row gets the most bytes, ten leave */
+  netlens_connection_model_set_now (model, T0 + 2 * SEC);
+  for (guint32 id = 3001; id <= 3100; id++)
+    netlens_connection_model_update (model, make_conn (id, NETLENS_PROTO_UDP, id % 200, 53, id,
+                                                       NETLENS_STATE_UDP_ACTIVE, NULL));
+  netlens_connection_model_update (model, make_conn (7, NETLENS_PROTO_TCP, 7, 443, 10000000,
+                                                     NETLENS_STATE_ESTABLISHED, "curl"));
+  for (guint32 id = 11; id <= 20; id++)
+    netlens_connection_model_remove (model, id);
+  netlens_connection_model_commit (model);
+  assert_mirror (model, &mirror);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 3090);
+  g_assert_cmpuint (netlens_connection_model_get_position (model, 3100), !=, G_MAXUINT);
+  g_assert_cmpuint (netlens_connection_model_get_position (model, 15), ==, G_MAXUINT);
+  g_assert_cmpuint (n_rebuilt, ==, 0);
+
+  settle (model);
+  g_assert_cmpuint (n_rebuilt, ==, 1);
+  assert_mirror (model, &mirror);
+  for (guint i = 0; i < mirror.items->len; i++)
+    g_ptr_array_add (expected, g_ptr_array_index (mirror.items, i));
+  g_ptr_array_sort_with_data (expected, compare_brute, &descending);
+  g_assert_cmpuint (expected->len, ==, 3090);
+  for (guint i = 0; i < expected->len; i++)
+    g_assert_true (g_ptr_array_index (expected, i) == g_ptr_array_index (mirror.items, i));
+  g_assert_cmpuint (netlens_connection_model_get_position (model, 7), ==, 0);
+
+  /* a filter on a worker too; a second, stricter edit while it runs */
+  set_query (model, "proto:udp", NETLENS_FILTER_CHANGE_DIFFERENT);
+  netlens_connection_model_commit (model);
+  g_assert_true (netlens_connection_model_is_busy (model));
+  set_query (model, "proto:udp port:53", NETLENS_FILTER_CHANGE_STRICTER);
+  netlens_connection_model_commit (model);
+  settle (model);
+  /* the second job starts when the first is swapped in */
+  settle (model);
+  assert_mirror (model, &mirror);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 100);
   g_ptr_array_unref (mirror.items);
 }
 
@@ -390,6 +518,8 @@ main (int   argc,
 
   g_test_add_func ("/gui/model/basic", test_model_basic);
   g_test_add_func ("/gui/model/random", test_model_random);
+  g_test_add_func ("/gui/model/random-async", test_model_random_async);
+  g_test_add_func ("/gui/model/async-sort", test_model_async_sort);
   g_test_add_func ("/gui/model/hide-localhost", test_model_hide_localhost);
   g_test_add_func ("/gui/format", test_format);
 
