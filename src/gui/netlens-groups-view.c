@@ -412,7 +412,7 @@ sync_groups (NetlensGroupsView *self)
       else
         {
           row = netlens_group_row_new (g);
-          g_hash_table_insert (self->index, (char *) netlens_group_row_get_key (row), row);
+          g_hash_table_insert (self->index, g_strdup (netlens_group_row_get_key (row)), row);
           g_ptr_array_add (added, row);
         }
     }
@@ -452,6 +452,13 @@ netlens_groups_view_update (NetlensGroupsView *self,
       return;
     }
   sync_groups (self);
+}
+
+/* The keyboard goes to the rows. */
+static gboolean
+netlens_groups_view_grab_focus (GtkWidget *widget)
+{
+  return gtk_widget_grab_focus (GTK_WIDGET (NETLENS_GROUPS_VIEW (widget)->view));
 }
 
 static void
@@ -620,6 +627,7 @@ netlens_groups_view_class_init (NetlensGroupsViewClass *klass)
   object_class->dispose = netlens_groups_view_dispose;
   object_class->finalize = netlens_groups_view_finalize;
   widget_class->map = netlens_groups_view_map;
+  widget_class->grab_focus = netlens_groups_view_grab_focus;
 
   /**
    * NetlensGroupsView::group-activated:
@@ -647,7 +655,8 @@ static void
 netlens_groups_view_init (NetlensGroupsView *self)
 {
   self->scratch = g_string_new (NULL);
-  self->index = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, NULL);
+  /* its own copies of the keys: a row's strings are replaced when it is updated */
+  self->index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->bound = g_hash_table_new (NULL, NULL);
   self->store = g_list_store_new (NETLENS_TYPE_GROUP_ROW);
 }

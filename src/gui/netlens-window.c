@@ -44,6 +44,56 @@
 
 typedef struct _ReadJob ReadJob;
 
+/* Rates for a graph from running totals over at least RATE_WINDOW_US: the workers
+ * answer a refresh at slightly different times, so per-refresh rates jump between
+ * twice the traffic and nothing. */
+#define RATE_WINDOW_US (2 * G_USEC_PER_SEC)
+#define RATE_SAMPLES   16
+
+typedef struct
+{
+  gint64  time[RATE_SAMPLES];
+  guint64 rx[RATE_SAMPLES];
+  guint64 tx[RATE_SAMPLES];
+  guint   n;
+} RateWindow;
+
+static void
+rate_window_push (RateWindow *w,
+                  gint64      time_us,
+                  guint64     rx_total,
+                  guint64     tx_total,
+                  double     *rx_rate,
+                  double     *tx_rate)
+{
+  guint oldest = 0;
+
+  if (w->n == RATE_SAMPLES)
+    {
+      memmove (w->time, w->time + 1, sizeof w->time[0] * (RATE_SAMPLES - 1));
+      memmove (w->rx, w->rx + 1, sizeof w->rx[0] * (RATE_SAMPLES - 1));
+      memmove (w->tx, w->tx + 1, sizeof w->tx[0] * (RATE_SAMPLES - 1));
+      w->n--;
+    }
+  w->time[w->n] = time_us;
+  w->rx[w->n] = rx_total;
+  w->tx[w->n] = tx_total;
+  w->n++;
+  /* the newest sample at least a window older than this one, else the oldest */
+  for (guint i = 0; i + 1 < w->n; i++)
+    if (time_us - w->time[i] >= RATE_WINDOW_US)
+      oldest = i;
+  if (w->n < 2 || time_us <= w->time[oldest])
+    {
+      *rx_rate = *tx_rate = 0;
+      return;
+    }
+  *rx_rate = (double) (rx_total - MIN (rx_total, w->rx[oldest])) * G_USEC_PER_SEC /
+             (double) (time_us - w->time[oldest]);
+  *tx_rate = (double) (tx_total - MIN (tx_total, w->tx[oldest])) * G_USEC_PER_SEC /
+             (double) (time_us - w->time[oldest]);
+}
+
 /* What a cell remembers, so that a tick only re-renders what changed. */
 typedef struct
 {
@@ -164,6 +214,10 @@ struct _NetlensWindow
   gboolean              country_wanted;  /* the country column's menu state */
   gint64                selection_graph_last_us;
   gint64                machine_graph_last_us;
+  RateWindow            machine_rates;
+  RateWindow            selection_rates;
+  gint64                groups_now_us;
+  gint64                groups_tick_us;  /* when the groups' rates were last computed */   /* the latest worker clock seen: rates need a clock that only moves on */
 
   /* reverse DNS (opt-in): address -> name, "" while looked up or when there is none */
   gboolean              reverse_dns;
@@ -585,10 +639,11 @@ shown_groups_view (NetlensWindow *self)
 static void
 push_selection_sample (NetlensWindow *self,
                        const char    *key,
-                       double         rx_rate,
-                       double         tx_rate)
+                       guint64        rx_total,
+                       guint64        tx_total)
 {
-  gint64 now = netlens_connection_model_get_now (self->model);
+  gint64 now = self->groups_now_us;
+  double rx_rate, tx_rate;
 
   if (g_strcmp0 (key, self->graph_key) != 0)
     {
@@ -596,10 +651,12 @@ push_selection_sample (NetlensWindow *self,
       self->graph_key = g_strdup (key);
       netlens_traffic_graph_clear (self->selection_graph);
       self->selection_graph_last_us = 0;
+      memset (&self->selection_rates, 0, sizeof self->selection_rates);
     }
   if (key == NULL || now <= self->selection_graph_last_us)
     return;
   self->selection_graph_last_us = now;
+  rate_window_push (&self->selection_rates, now, rx_total, tx_total, &rx_rate, &tx_rate);
   netlens_traffic_graph_push (self->selection_graph, now, rx_rate, tx_rate);
 }
 
@@ -717,7 +774,7 @@ refresh_detail (NetlensWindow *self)
       show_group_detail (self, kind, g);
       if (g != NULL)
         key = g_strdup_printf ("%u:%s", kind, g->key);
-      push_selection_sample (self, key, g ? g->rx_rate : 0, g ? g->tx_rate : 0);
+      push_selection_sample (self, key, g ? g->rx_bytes : 0, g ? g->tx_bytes : 0);
       return;
     }
 
@@ -729,8 +786,8 @@ refresh_detail (NetlensWindow *self)
                                               netlens_connection_row_get_connection (row)->id);
 
       apply_reverse_name (self, netlens_connection_row_get_connection (row));
-      push_selection_sample (self, key, netlens_connection_row_get_rx_rate (row),
-                             netlens_connection_row_get_tx_rate (row));
+      push_selection_sample (self, key, netlens_connection_row_get_connection (row)->rx_bytes,
+                             netlens_connection_row_get_connection (row)->tx_bytes);
     }
   else
     push_selection_sample (self, NULL, 0, 0);
@@ -1028,6 +1085,7 @@ drain (NetlensWindow *self)
     {
       set = g_ptr_array_index (sets, s);
       netlens_connection_model_set_now (self->model, set->now_us);
+      self->groups_now_us = MAX (self->groups_now_us, set->now_us);
       for (guint i = 0; i < set->updated->len; i++)
         {
           NetlensConnection *snapshot = g_ptr_array_index (set->updated, i);
@@ -1052,13 +1110,22 @@ drain (NetlensWindow *self)
 
   /* rates over the pipeline's clock; the whole-machine graph stores a sample (it
    * draws only while it is on screen) */
-  netlens_groups_tick (self->groups, netlens_connection_model_get_now (self->model));
-  if (netlens_connection_model_get_now (self->model) > self->machine_graph_last_us)
+  /* each worker has its own clock, the last set's may lag: the groups take the newest,
+   * and rates over at least RATE_WINDOW_US (a worker's late answer would make them
+   * jump between twice the traffic and nothing) */
+  if (self->groups_tick_us == 0 || self->groups_now_us - self->groups_tick_us >= RATE_WINDOW_US)
     {
+      netlens_groups_tick (self->groups, self->groups_now_us);
+      self->groups_tick_us = self->groups_now_us;
+    }
+  if (self->groups_now_us > self->machine_graph_last_us)
+    {
+      guint64 rx_total = 0, tx_total = 0;
       double rx = 0, tx = 0;
 
-      self->machine_graph_last_us = netlens_connection_model_get_now (self->model);
-      netlens_groups_get_totals (self->groups, NULL, NULL, &rx, &tx);
+      self->machine_graph_last_us = self->groups_now_us;
+      netlens_groups_get_totals (self->groups, &rx_total, &tx_total, NULL, NULL);
+      rate_window_push (&self->machine_rates, self->groups_now_us, rx_total, tx_total, &rx, &tx);
       netlens_traffic_graph_push (self->traffic_graph, self->machine_graph_last_us, rx, tx);
     }
 }
@@ -1798,6 +1865,13 @@ on_visible_view_changed_cb (AdwViewStack  *stack,
                             GParamSpec    *pspec,
                             NetlensWindow *self)
 {
+  GtkWidget *child = adw_view_stack_get_visible_child (stack);
+
+  /* the keyboard follows the view (Ctrl+2, then the arrows move in the programs) */
+  if (child == GTK_WIDGET (self->table_scroller))
+    gtk_widget_grab_focus (GTK_WIDGET (self->column_view));
+  else if (child != NULL)
+    gtk_widget_grab_focus (child);
   refresh_detail (self);
 }
 
@@ -1972,6 +2046,9 @@ stop_source (NetlensWindow *self)
   refresh_groups (self);
   netlens_traffic_graph_clear (self->traffic_graph);
   self->machine_graph_last_us = 0;
+  self->groups_now_us = 0;
+  self->groups_tick_us = 0;
+  memset (&self->machine_rates, 0, sizeof self->machine_rates);
   set_detail_visible (self, FALSE);
   self->loaded = FALSE;
   self->file_mode = FALSE;
