@@ -41,6 +41,7 @@
 #define BUFFER_SIZE          (32 * 1024 * 1024)
 #define MAX_FILTER_LEN       4096
 #define OUT_FLUSH_BYTES      (64 * 1024)
+#define OUT_FLUSH_DELAY_US   (10 * 1000)   /* the longest a buffered packet waits */
 #define PROC_SCAN_INTERVAL   1000   /* ms, proc mode */
 
 typedef struct
@@ -54,7 +55,8 @@ typedef struct
 } Args;
 
 static GMutex out_lock;
-static GByteArray *out_buf;            /* packets of the current dispatch, under out_lock */
+static GByteArray *out_buf;            /* frames not yet written, under out_lock */
+static gint64 out_oldest_us;           /* monotonic time of the oldest buffered packet, or 0 */
 static volatile gint stdout_broken;
 static volatile sig_atomic_t stop_requested;
 static guint64 packets_sent;
@@ -88,6 +90,7 @@ flush_locked (void)
   if (out_buf->len > 0 && !g_atomic_int_get (&stdout_broken))
     write_all (out_buf->data, out_buf->len);
   g_byte_array_set_size (out_buf, 0);
+  out_oldest_us = 0;
 }
 
 static void
@@ -379,7 +382,11 @@ on_packet (u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
   gint64 ts = (gint64) h->ts.tv_sec * G_USEC_PER_SEC + h->ts.tv_usec;
 
+  /* Packets are written in batches, not one write() each: when 64 KiB are buffered, or
+   * when the oldest has waited 10 ms (the capture loop's poll timeout sees to that). */
   g_mutex_lock (&out_lock);
+  if (out_oldest_us == 0)
+    out_oldest_us = g_get_monotonic_time ();
   netlens_wire_write_packet (out_buf, ts, h->caplen, MAX (h->len, h->caplen), bytes);
   packets_sent++;
   if (out_buf->len >= OUT_FLUSH_BYTES)
@@ -613,7 +620,21 @@ main (int argc, char **argv)
           fds[nfds++] = (struct pollfd) { addr_watch.fd, POLLIN, 0 };
         }
 
-      rc = poll (fds, nfds, 100);
+      {
+        int timeout = 100;
+        gint64 oldest;
+
+        g_mutex_lock (&out_lock);
+        oldest = out_oldest_us;
+        g_mutex_unlock (&out_lock);
+        if (oldest != 0)
+          {
+            gint64 left = oldest + OUT_FLUSH_DELAY_US - g_get_monotonic_time ();
+
+            timeout = left <= 0 ? 0 : (int) MIN (100, (left + 999) / 1000);
+          }
+        rc = poll (fds, nfds, timeout);
+      }
       if (rc < 0 && errno != EINTR)
         fail (NETLENS_WIRE_ERROR_INTERNAL, "The capture loop failed", g_strerror (errno));
 
@@ -637,9 +658,6 @@ main (int argc, char **argv)
               do
                 n = pcap_dispatch (p, 512, on_packet, NULL);
               while (n > 0 && !g_atomic_int_get (&stdout_broken));
-              g_mutex_lock (&out_lock);
-              flush_locked ();
-              g_mutex_unlock (&out_lock);
               if (n == PCAP_ERROR)
                 {
                   /* "The interface disappeared" / "went down": say which */
@@ -658,6 +676,10 @@ main (int argc, char **argv)
         break;
 
       now = g_get_monotonic_time ();
+      g_mutex_lock (&out_lock);
+      if (out_oldest_us != 0 && now - out_oldest_us >= OUT_FLUSH_DELAY_US)
+        flush_locked ();
+      g_mutex_unlock (&out_lock);
       if (now >= next_stats)
         {
           struct pcap_stat ps = { 0 };
@@ -678,6 +700,11 @@ main (int argc, char **argv)
           next_stats = now + G_USEC_PER_SEC;
         }
     }
+
+  /* what is buffered still goes out (netlens reads until the pipe closes) */
+  g_mutex_lock (&out_lock);
+  flush_locked ();
+  g_mutex_unlock (&out_lock);
 
   /* no cleanup: the kernel closes the capture and detaches the probes with the descriptors,
    * and a clean-up path would only widen the seccomp list */

@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -29,6 +30,13 @@
 #include "netlens-wire.h"
 
 #define TICK_US          (100 * 1000)
+/* The helper writes its frames in batches (64 KiB or 10 ms); the reader takes up to 1 MiB per
+ * read(), and asks for a pipe that large, so that a burst waits in the pipe, not in the
+ * kernel's capture ring. */
+#define READ_CHUNK       (1024 * 1024)
+#ifndef F_SETPIPE_SZ
+#define F_SETPIPE_SZ     1031   /* Linux, <fcntl.h> without _GNU_SOURCE */
+#endif
 #define STDERR_KEEP      16384
 #define STOP_GRACE_US    (2 * G_USEC_PER_SEC)
 
@@ -744,12 +752,14 @@ reader_thread_main (gpointer data)
   int out_fd = g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (out));
   int err_fd = g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (err));
   gint64 next_tick = g_get_monotonic_time () + TICK_US;
-  g_autofree guint8 *buf = g_malloc (65536);
+  g_autofree guint8 *buf = g_malloc (READ_CHUNK);
   gboolean out_open = TRUE, err_open = TRUE;
   gboolean signalled = FALSE;
   gint64 out_closed_at = 0;
   GError *end_error;
 
+  /* best effort: an unprivileged process may be capped by /proc/sys/fs/pipe-max-size */
+  (void) fcntl (out_fd, F_SETPIPE_SZ, READ_CHUNK);
   st.self = self;
   st.reader = netlens_wire_reader_new ();
   st.stderr_text = g_string_new (NULL);
@@ -778,7 +788,7 @@ reader_thread_main (gpointer data)
 
       if (i_out >= 0 && fds[i_out].revents)
         {
-          ssize_t n = read (out_fd, buf, 65536);
+          ssize_t n = read (out_fd, buf, READ_CHUNK);
 
           if (n > 0)
             {
