@@ -41,7 +41,8 @@
 #define BUFFER_SIZE          (32 * 1024 * 1024)
 #define MAX_FILTER_LEN       4096
 #define OUT_FLUSH_BYTES      (64 * 1024)
-#define OUT_FLUSH_DELAY_US   (10 * 1000)   /* the longest a buffered packet waits */
+#define KERNEL_TIMEOUT_MS    5              /* the longest a packet waits in the kernel */
+#define OUT_FLUSH_DELAY_US   (5 * 1000)     /* the longest a packet waits in our buffer */
 #define PROC_SCAN_INTERVAL   1000   /* ms, proc mode */
 
 typedef struct
@@ -406,8 +407,11 @@ open_capture (const Args *args)
     fail (NETLENS_WIRE_ERROR_CAPTURE, "Could not open the interface for capture", errbuf);
   pcap_set_snaplen (p, (int) args->snaplen);
   pcap_set_promisc (p, args->promiscuous ? 1 : 0);
-  /* a packet reaches netlens within milliseconds, not when a kernel block fills */
-  pcap_set_immediate_mode (p, 1);
+  /* The kernel hands over packets a block at a time (TPACKET_V3: one wakeup per block, not
+   * per packet), a block retired after at most KERNEL_TIMEOUT_MS even when not full; with the
+   * helper's own batching (OUT_FLUSH_DELAY_US) a packet still reaches netlens within 10 ms. */
+  pcap_set_immediate_mode (p, 0);
+  pcap_set_timeout (p, KERNEL_TIMEOUT_MS);
   pcap_set_buffer_size (p, BUFFER_SIZE);
   rc = pcap_activate (p);
   if (rc < 0)
