@@ -113,6 +113,7 @@ typedef struct
   guint8        first_fragment : 1;   /* ... carrying the transport header */
   guint8        ports_unknown : 1;    /* a later fragment: ports to be filled from the first */
   guint8        truncated : 1;        /* the transport header or payload was cut by the snaplen */
+  guint8        dns_noted : 1;        /* its DNS answers already went into the name cache */
   guint8        src_mac[6];
   guint8        dst_mac[6];
   guint32       frag_id;              /* IPv4 identification or IPv6 fragment id */

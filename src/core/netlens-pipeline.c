@@ -798,6 +798,11 @@ netlens_pipeline_push_packet (NetlensPipeline *self,
     if (self->config.hide_localhost && is_loopback (&tmp, &tmp.src) && is_loopback (&tmp, &tmp.dst))
       return;
 
+    /* Passive DNS on this thread, in capture order, before any worker sees a packet behind
+     * the answer: naming does not depend on the number of workers. */
+    if (g_atomic_int_get (&self->dpi_on))
+      netlens_dpi_note_dns_answers (self->names, &tmp, DPI_PAYLOAD_MAX);
+
     netlens_flow_key_from_packet (&tmp, &key);
     w = &self->workers[netlens_flow_key_hash_symmetric (&key) % self->n_workers];
 

@@ -564,7 +564,8 @@ inspect_udp (NetlensConnection   *conn,
     {
       dpi = ensure_dpi (conn);
       dpi->udp_packets++;
-      if (handle_dns_message (conn, dpi, data, len, from_local, names, pkt->ts_us)
+      if (handle_dns_message (conn, dpi, data, len, from_local,
+                              pkt->dns_noted ? NULL : names, pkt->ts_us)
           || conn->app == NETLENS_APP_NONE)
         changed = TRUE;
       if (dpi->dns_messages > 0 && conn->app == NETLENS_APP_NONE)
@@ -707,6 +708,37 @@ netlens_dpi_inspect (NetlensConnection   *conn,
   if (conn->dpi != NULL && (conn->dpi->tcp_done || conn->dpi->udp_done))
     conn->dpi_flags |= NETLENS_CONN_DPI_DONE;
   return changed;
+}
+
+void
+netlens_dpi_note_dns_answers (NetlensNameCache *names,
+                              NetlensPacket    *pkt,
+                              gsize             max_len)
+{
+  NetlensDnsMessage msg;
+  gsize len;
+
+  g_return_if_fail (pkt != NULL);
+
+  if (names == NULL || pkt->proto != NETLENS_PROTO_UDP || pkt->payload == NULL
+      || pkt->ports_unknown || (pkt->is_fragment && !pkt->first_fragment)
+      || !(dns_port (pkt->sport) || dns_port (pkt->dport)))
+    return;
+  len = MIN (pkt->payload_len, max_len);
+  /* the QR bit: only responses carry answers */
+  if (len < 12 || (pkt->payload[2] & 0x80) == 0)
+    return;
+  pkt->dns_noted = TRUE;
+  if (!_netlens_dns_parse (pkt->payload, len, &msg))
+    return;
+  if (msg.response && msg.addresses != NULL)
+    for (guint i = 0; i < msg.addresses->len; i++)
+      {
+        const NetlensDnsAddress *a = &g_array_index (msg.addresses, NetlensDnsAddress, i);
+
+        netlens_name_cache_insert (names, a->family, &a->addr, a->owner, pkt->ts_us);
+      }
+  _netlens_dns_message_clear (&msg);
 }
 
 /* ---- QUIC migration ------------------------------------------------------------------------ */

@@ -48,6 +48,15 @@ gboolean     netlens_dpi_inspect           (NetlensConnection   *conn,
                                             const NetlensPacket *pkt,
                                             gboolean             from_local,
                                             NetlensNameCache    *names);
+/* Puts the addresses a UDP DNS response (ports 53, 5353, 5355) answers into NAMES, as of the
+ * packet's time, and marks PKT so that netlens_dpi_inspect() does not add them again.  At
+ * most MAX_LEN bytes of the payload are read (what inspection would see).  The pipeline
+ * calls it on its reader thread, in capture order, before the packet goes to a worker: the
+ * names rows get then do not depend on which worker handled the answer (see
+ * netlens-name-cache.c). */
+void         netlens_dpi_note_dns_answers  (NetlensNameCache    *names,
+                                            NetlensPacket       *pkt,
+                                            gsize                max_len);
 /* QUIC connection migration (RFC 9000 section 9): a connection that moves to a new
  * address keeps its connection IDs.  The table may keep an index of the IDs of QUIC rows
  * and, when a new UDP row's first packet carries one of them, continue from the old

@@ -16,8 +16,22 @@
 /* Bounded: at most max_entries addresses; when full, the least recently answered address
  * is dropped.  Fresh: a name is returned only within freshness_s seconds of the answer
  * that carried it (capture time, not wall-clock time, so files replay the same way).
- * One mutex: inserts come from the DNS dissector and lookups at row creation, both rare
- * compared with packets. */
+ *
+ * "As of" the lookup's time: the pipeline feeds UDP DNS answers from its reader thread, in
+ * capture order and before the packets behind them reach any worker, so by the time a worker
+ * looks up an address the cache may already hold answers from later in the capture.  Each
+ * address therefore keeps its last few runs (one name, answered again and again with no gap
+ * longer than the freshness), and a lookup at time T sees the latest run that began at or
+ * before T, if T is within the freshness of it.  Inside a run every moment is within the
+ * freshness of an answer before it, so what a lookup returns does not depend on how far the
+ * reader is ahead: the naming is the same with 1 and N workers.  One mutex: inserts come from
+ * DNS answers and lookups at row creation, both rare compared with packets. */
+
+/* Runs kept per address: every run whose successor began less than RUNS_KEEP_US (capture time)
+ * before the newest answer, which covers any distance the reader can be ahead of a worker on
+ * real traffic, and never more than RUNS_MAX (a flood of answers for one address). */
+#define RUNS_KEEP_US (120 * G_USEC_PER_SEC)
+#define RUNS_MAX     64
 
 typedef struct
 {
@@ -27,9 +41,17 @@ typedef struct
 
 typedef struct
 {
+  char   *name;        /* GRefString */
+  gint64  first_us;    /* the run's first answer */
+  gint64  last_us;     /* its latest answer */
+} CacheRun;
+
+typedef struct
+{
   CacheKey  key;
-  char     *name;      /* GRefString */
-  gint64    seen_us;
+  CacheRun *runs;      /* oldest first */
+  guint     n_runs;
+  guint     runs_size;
   GList     link;      /* in the age list, oldest first */
 } CacheEntry;
 
@@ -66,7 +88,9 @@ cache_entry_free (gpointer p)
 {
   CacheEntry *entry = p;
 
-  g_ref_string_release (entry->name);
+  for (guint i = 0; i < entry->n_runs; i++)
+    g_ref_string_release (entry->runs[i].name);
+  g_free (entry->runs);
   g_free (entry);
 }
 
@@ -125,12 +149,6 @@ netlens_name_cache_insert (NetlensNameCache  *cache,
   entry = g_hash_table_lookup (cache->table, &key);
   if (entry != NULL)
     {
-      if (strcmp (entry->name, name) != 0)
-        {
-          g_ref_string_release (entry->name);
-          entry->name = g_ref_string_new_intern (name);
-        }
-      entry->seen_us = MAX (entry->seen_us, now_us);
       g_queue_unlink (&cache->age, &entry->link);
       g_queue_push_tail_link (&cache->age, &entry->link);
     }
@@ -145,12 +163,49 @@ netlens_name_cache_insert (NetlensNameCache  *cache,
         }
       entry = g_new0 (CacheEntry, 1);
       entry->key = key;
-      entry->name = g_ref_string_new_intern (name);
-      entry->seen_us = now_us;
       entry->link.data = entry;
       g_queue_push_tail_link (&cache->age, &entry->link);
       g_hash_table_insert (cache->table, &entry->key, entry);
     }
+
+  if (entry->n_runs > 0)
+    {
+      CacheRun *run = &entry->runs[entry->n_runs - 1];
+
+      /* the same name again, with no gap longer than the freshness: the run goes on */
+      if (strcmp (run->name, name) == 0 && now_us - run->last_us <= cache->freshness_us
+          && now_us >= run->first_us)
+        {
+          run->last_us = MAX (run->last_us, now_us);
+          g_mutex_unlock (&cache->lock);
+          return;
+        }
+    }
+  {
+    guint drop = 0;
+
+    while (entry->n_runs - drop > 0
+           && (entry->n_runs - drop >= RUNS_MAX
+               || (entry->n_runs - drop > 1
+                   && entry->runs[drop + 1].first_us < now_us - RUNS_KEEP_US)
+               || (entry->n_runs - drop == 1
+                   && entry->runs[drop].last_us < now_us - RUNS_KEEP_US - cache->freshness_us)))
+      g_ref_string_release (entry->runs[drop++].name);
+    if (drop > 0)
+      {
+        entry->n_runs -= drop;
+        memmove (&entry->runs[0], &entry->runs[drop], entry->n_runs * sizeof (CacheRun));
+      }
+  }
+  if (entry->n_runs == entry->runs_size)
+    {
+      entry->runs_size = entry->runs_size == 0 ? 1 : MIN (entry->runs_size * 2, RUNS_MAX);
+      entry->runs = g_renew (CacheRun, entry->runs, entry->runs_size);
+    }
+  entry->runs[entry->n_runs].name = g_ref_string_new_intern (name);
+  entry->runs[entry->n_runs].first_us = now_us;
+  entry->runs[entry->n_runs].last_us = now_us;
+  entry->n_runs++;
   g_mutex_unlock (&cache->lock);
 }
 
@@ -170,9 +225,17 @@ netlens_name_cache_lookup (NetlensNameCache  *cache,
   make_key (&key, family, addr);
   g_mutex_lock (&cache->lock);
   entry = g_hash_table_lookup (cache->table, &key);
-  /* A lookup slightly earlier than the insert (another worker's packet) is fresh too. */
-  if (entry != NULL && now_us - entry->seen_us <= cache->freshness_us)
-    name = g_ref_string_acquire (entry->name);
+  /* the latest run that began at or before NOW_US (see the top of the file) */
+  for (guint i = entry != NULL ? entry->n_runs : 0; i > 0; i--)
+    {
+      const CacheRun *run = &entry->runs[i - 1];
+
+      if (run->first_us > now_us)
+        continue;
+      if (now_us - run->last_us <= cache->freshness_us)
+        name = g_ref_string_acquire (run->name);
+      break;
+    }
   g_mutex_unlock (&cache->lock);
   return name;
 }
