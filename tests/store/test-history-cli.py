@@ -126,7 +126,11 @@ def live_write(tmp):
         enter = ["nsenter", "--net=/run/netns/" + ns]
         out_pcap = os.path.join(tmp, "live.pcapng")
         out_json = os.path.join(tmp, "live.json")
-        cap = subprocess.Popen(enter + ["env", "NETLENS_HELPER=" + HELPER, NETLENS, "--interface",
+        # a cache folder of its own: the spool goes there and must be gone at the end
+        cache = os.path.join(tmp, "cache")
+        os.mkdir(cache)
+        cap = subprocess.Popen(enter + ["env", "NETLENS_HELPER=" + HELPER, "XDG_CACHE_HOME=" + cache,
+                                        NETLENS, "--interface",
                                         "lo", "--duration", "4", "--export", "json", "--write",
                                         out_pcap, "--output", out_json],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -143,8 +147,7 @@ def live_write(tmp):
                                                              c["local"].get("port"))]
         check(len(rows) == 1, "the export has the HTTP connection")
         check(os.path.exists(out_pcap), "the pcapng file was written")
-        spool_dir = os.path.join(os.environ.get("XDG_CACHE_HOME",
-                                                os.path.expanduser("~/.cache")), "netlens")
+        spool_dir = os.path.join(cache, "netlens")
         if shutil.which("tshark"):
             r = subprocess.run(["tshark", "-r", out_pcap, "-T", "fields", "-e", "frame.comment",
                                 "-e", "tcp.port"], capture_output=True, timeout=60)
@@ -161,6 +164,7 @@ def live_write(tmp):
                 data = f.read()
             check(data[:4] == b"\x0a\x0d\x0d\x0a" and b"host write.example.test" in data,
                   "a pcapng with the Host in the comments (tshark not installed)")
+        check(os.path.isdir(spool_dir), "the spool was made under XDG_CACHE_HOME")
         left = [n for n in os.listdir(spool_dir)] if os.path.isdir(spool_dir) else []
         check(not any(n.startswith("spool-") for n in left), "no spool left behind (%s)" % left)
 
