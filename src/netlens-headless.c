@@ -424,18 +424,18 @@ write_live_capture (LiveSpool                *spool,
       netlens_pcapng_writer_add_interface (spool->writer, link_type >= 0 ? link_type : 1, 262144,
                                            NULL, 6, NULL);
     }
-  if (!netlens_pcapng_writer_close (spool->writer, &error))
+  /* flushed, not closed: the open spool keeps its lock, so that another Netlens starting
+   * meanwhile does not take it for a dead process's spool */
+  if (!netlens_pcapng_writer_flush (spool->writer, &error))
     {
-      spool->writer = NULL;
       g_printerr ("netlens: --write: %s\n", error->message);
-      g_unlink (spool_path);
+      live_spool_discard (spool);
       return NETLENS_EXIT_USAGE;
     }
-  spool->writer = NULL;
   note = netlens_pcapng_drop_note (stats->dropped_kernel, stats->dropped_interface,
                                    stats->dropped_internal, not_spooled);
   code = write_annotated (spool_path, output, annotations, note);
-  g_unlink (spool_path);
+  live_spool_discard (spool);
   return code;
 }
 

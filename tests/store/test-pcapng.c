@@ -472,6 +472,20 @@ check_annotate (const char *capture_name,
   g_assert_no_error (error);
   spool_path = g_strdup (netlens_pcapng_writer_get_path (spool));
   g_assert_true (g_str_has_prefix (spool_path, tmp_dir));
+  /* a spool left by a process that died goes when the next one is made; a held one stays */
+  {
+    g_autofree char *dir = g_path_get_dirname (spool_path);
+    g_autofree char *stale = g_build_filename (dir, "spool-stale1.pcapng", NULL);
+    NetlensPcapngWriter *second;
+
+    g_assert_true (g_file_set_contents (stale, "left behind", -1, NULL));
+    second = netlens_pcapng_writer_new_spool (&error);
+    g_assert_no_error (error);
+    g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
+    g_assert_true (g_file_test (spool_path, G_FILE_TEST_EXISTS));
+    g_unlink (netlens_pcapng_writer_get_path (second));
+    netlens_pcapng_writer_free (second);
+  }
   reader = netlens_pcap_reader_open (capture, &error);
   g_assert_no_error (error);
   while (netlens_pcap_reader_next (reader, &record, &error))

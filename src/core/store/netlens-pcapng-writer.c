@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -260,6 +261,34 @@ netlens_pcapng_writer_new (const char  *path,
   return writer_new_for_file (path, file);
 }
 
+/* Spools of processes that were killed (a crash, SIGKILL) would stay in the cache forever,
+ * up to the spool's size limit each: a spool whose lock nobody holds goes. */
+static void
+remove_stale_spools (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      int fd;
+
+      if (!g_str_has_prefix (name, "spool-") || !g_str_has_suffix (name, ".pcapng"))
+        continue;
+      path = g_build_filename (dir, name, NULL);
+      fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+      if (fd < 0)
+        continue;
+      if (flock (fd, LOCK_EX | LOCK_NB) == 0)
+        {
+          g_debug ("removing the stale spool %s", path);
+          g_unlink (path);
+        }
+      close (fd);
+    }
+}
+
 NetlensPcapngWriter *
 netlens_pcapng_writer_new_spool (GError **error)
 {
@@ -275,8 +304,12 @@ netlens_pcapng_writer_new_spool (GError **error)
                    "Cannot create %s: %s", dir, g_strerror (saved));
       return NULL;
     }
+  remove_stale_spools (dir);
   path = g_build_filename (dir, "spool-XXXXXX.pcapng", NULL);
   fd = g_mkstemp_full (path, O_RDWR, 0600);
+  /* held while the spool is open: a spool nobody holds was left by a process that died */
+  if (fd >= 0)
+    flock (fd, LOCK_EX | LOCK_NB);
   if (fd < 0 || (file = fdopen (fd, "wb")) == NULL)
     {
       int saved = errno;
