@@ -2656,6 +2656,7 @@ netlens_window_dispose (GObject *object)
     g_cancellable_cancel (self->reverse_cancellable);
   g_clear_object (&self->reverse_cancellable);
   release_pipeline (self);
+  g_clear_pointer (&self->saver, netlens_capture_saver_unref);
   if (self->context_menu != NULL)
     g_clear_pointer (&self->context_menu, gtk_widget_unparent);
   if (self->settings != NULL)
