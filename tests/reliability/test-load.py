@@ -38,7 +38,6 @@ QUEUES_KIB = WORKERS * 32 * 256 + 8 * 1024
 # load (/proc/PID/smaps: "socket:[…]" Rss 65536 kB, measured before any packet).
 HELPER_BOUND_KIB = (64 + 16) * 1024
 STOP_S = 3.0
-DURATION_S = 14
 
 tap_n = 0
 failures = 0
@@ -162,7 +161,7 @@ def main():
         # `ip netns exec` execs netlens: this pid is netlens's, for SIGSTOP and wait4
         proc = subprocess.Popen(
             ["ip", "netns", "exec", recv, netlens, "--interface", "nlload1",
-             "--duration", str(DURATION_S), "--attribution", "none", "--workers", str(WORKERS),
+             "--attribution", "none", "--workers", str(WORKERS),
              "--max-connections", str(MAX_CONNECTIONS), "--export", "json", "--output", output],
             stdin=subprocess.DEVNULL, env=env)
         sampler = Sampler(proc.pid)
@@ -184,6 +183,9 @@ def main():
                         "nlload0", after, capture=True).stdout
         time.sleep(1.5)
         rx_end = rx_packets(recv, "nlload1")
+        # everything is sent, however long the replay took on a loaded machine: stop (SIGINT
+        # ends a headless capture, keeping what it captured)
+        os.kill(proc.pid, signal.SIGINT)
 
         # the last samples before it exits: its peak
         while proc.poll() is None and hwm_kib(proc.pid) > 0:
