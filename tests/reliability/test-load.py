@@ -33,9 +33,9 @@ MAX_CONNECTIONS = 20000
 # state), plus the bounded queues of the live path: 32 batches of at most 256 KiB per
 # worker, the helper pipe's read buffer; 8 MiB of slack.
 QUEUES_KIB = WORKERS * 32 * 256 + 8 * 1024
-# The helper: its libpcap ring, plus 16 MiB.  For BUFFER_SIZE 32 MiB (helper/netlens-capture.c)
-# libpcap 1.10 maps a TPACKET_V3 ring that is 64 MiB resident from the start, whatever the
-# load (/proc/PID/smaps: "socket:[…]" Rss 65536 kB, measured before any packet).
+# The helper: its libpcap ring, plus 16 MiB.  Before e434c1f the 32 MiB BUFFER_SIZE gave a
+# ring 64 MiB resident from the start, whatever the load (/proc/PID/smaps "socket:[…]" Rss
+# 65536 kB; helper peak 68.9 MiB); since, the helper peaks at about 37 MiB.
 HELPER_BOUND_KIB = (64 + 16) * 1024
 STOP_S = 3.0
 
