@@ -165,6 +165,7 @@ struct _NetlensWindow
   GtkSingleSelection   *selection;
   GtkColumnViewColumn  *columns[NETLENS_N_COLUMNS];
   GHashTable           *bound_cells;     /* cell widget -> CellData */
+  guint                 cells_idle_id;   /* refresh_cells() after a scroll */
   GtkWidget            *context_menu;
   GtkStringList        *interfaces;
   GString              *scratch;
@@ -938,17 +939,74 @@ update_status (NetlensWindow *self)
                                     self->pipeline == NULL && total == 0 ? "empty" : "table");
 }
 
+/* Positions of the rows in view, and a few around (all when not known yet). */
+static void
+rows_in_view (NetlensWindow *self,
+              guint         *first,
+              guint         *last)
+{
+  GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->column_view));
+  GHashTableIter iter;
+  gpointer key;
+  int row_height = 0;
+
+  *first = 0;
+  *last = G_MAXUINT;
+  if (adj == NULL)
+    return;
+  /* cell -> column view cell -> row: every row of the data table is as high (rows
+   * out of view may not be allocated) */
+  g_hash_table_iter_init (&iter, self->bound_cells);
+  while (row_height <= 0 && g_hash_table_iter_next (&iter, &key, NULL))
+    if (gtk_widget_get_parent (key) != NULL && gtk_widget_get_parent (gtk_widget_get_parent (key)) != NULL)
+      row_height = gtk_widget_get_height (gtk_widget_get_parent (gtk_widget_get_parent (key)));
+  if (row_height <= 0 || gtk_adjustment_get_page_size (adj) <= 0)
+    return;
+  *first = (guint) MAX (0.0, gtk_adjustment_get_value (adj) / row_height - 3);
+  *last = (guint) ((gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj)) / row_height + 3);
+}
+
 static void
 refresh_cells (NetlensWindow *self,
                gboolean       force)
 {
   GHashTableIter iter;
   gpointer key, value;
+  guint first, last;
 
-  /* GTK 4.8 keeps up to 200 rows realised: the cells of unchanged rows are skipped */
+  /* GTK 4.8 keeps up to 200 rows realised: the cells of unchanged rows are skipped, and
+   * those of rows out of view are refreshed when they scroll into it */
+  rows_in_view (self, &first, &last);
   g_hash_table_iter_init (&iter, self->bound_cells);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    refresh_cell (self, key, value, force);
+    {
+      CellData *data = value;
+      guint position = gtk_list_item_get_position (data->item);
+
+      if (position < first || position > last)
+        data->serial = G_MAXUINT64;   /* stale: rendered again once in view */
+      else
+        refresh_cell (self, key, value, force);
+    }
+}
+
+static gboolean
+refresh_cells_idle_cb (gpointer data)
+{
+  NetlensWindow *self = data;
+
+  self->cells_idle_id = 0;
+  refresh_cells (self, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* Scrolled (or resized, which GTK tells while it allocates): the rows now in view
+ * get their text, outside the allocation */
+static void
+on_vadjustment_changed_cb (NetlensWindow *self)
+{
+  if (self->cells_idle_id == 0)
+    self->cells_idle_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, refresh_cells_idle_cb, self, NULL);
 }
 
 static void
@@ -2652,6 +2710,7 @@ netlens_window_dispose (GObject *object)
   NetlensWindow *self = (NetlensWindow *) object;
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->cells_idle_id, g_source_remove);
   if (self->reverse_cancellable != NULL)
     g_cancellable_cancel (self->reverse_cancellable);
   g_clear_object (&self->reverse_cancellable);
@@ -2811,6 +2870,17 @@ netlens_window_init (NetlensWindow *self)
 
   self->scratch = g_string_sized_new (128);
   self->bound_cells = g_hash_table_new (NULL, NULL);
+  {
+    GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->column_view));
+
+    if (adj != NULL)
+      {
+        g_signal_connect_object (adj, "value-changed", G_CALLBACK (on_vadjustment_changed_cb),
+                                 self, G_CONNECT_SWAPPED);
+        g_signal_connect_object (adj, "changed", G_CALLBACK (on_vadjustment_changed_cb),
+                                 self, G_CONNECT_SWAPPED);
+      }
+  }
   self->probe_a = g_object_new (G_TYPE_OBJECT, NULL);
   self->probe_b = g_object_new (G_TYPE_OBJECT, NULL);
   self->overrides = (NetlensWindowOverrides) { -1, -1, -1 };
