@@ -373,6 +373,33 @@ test_views_activate (void)
 }
 
 static void
+test_show_connection (void)
+{
+  NetlensConnectionModel *model = _netlens_window_get_model (window);
+  GtkSingleSelection *selection = _netlens_window_get_selection (window);
+  g_autoptr(NetlensConnectionRow) row = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  guint32 id = netlens_connection_row_get_id (row);
+  const char *proto = netlens_connection_row_get_connection (row)->key.proto == NETLENS_PROTO_TCP ? "udp" : "tcp";
+  g_autofree char *query = g_strdup_printf ("proto:%s", proto);
+
+  /* what a notification's click does: from another view, with a filter that hides the row */
+  netlens_window_show_view (window, "hosts");
+  spin (200);
+  type_query (query);
+  g_assert_cmpuint (netlens_connection_model_get_position (model, id), ==, G_MAXUINT);
+  netlens_window_show_connection (window, id);
+  spin (100);
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (_netlens_window_get_view_stack (window)), ==,
+                   "connections");
+  g_assert_false (gtk_search_bar_get_search_mode (_netlens_window_get_search_bar (window)));
+  g_assert_cmpuint (n_shown (), ==, export_rows->len);
+  g_assert_true (gtk_single_selection_get_selected_item (selection) == (gpointer) row);
+  g_assert_true (_netlens_window_get_detail_visible (window));
+  press_keys ("Escape");
+  g_assert_false (_netlens_window_get_detail_visible (window));
+}
+
+static void
 test_filter (void)
 {
   guint total = export_rows->len;
@@ -1057,6 +1084,7 @@ main (int   argc,
   g_test_add_func ("/gui/window/rows-match-export", test_rows_match_export);
   g_test_add_func ("/gui/window/views", test_views);
   g_test_add_func ("/gui/window/views-activate", test_views_activate);
+  g_test_add_func ("/gui/window/show-connection", test_show_connection);
   g_test_add_func ("/gui/window/filter", test_filter);
   g_test_add_func ("/gui/window/selection-survives-update", test_selection_survives_update);
   g_test_add_func ("/gui/window/detail-pane", test_detail_pane);
