@@ -5,7 +5,7 @@
 # order and lookups are "as of" each packet's time).
 #
 # Inputs: a generated mix (DNS query/response pairs followed by connections to the
-# answered addresses, netlens-gen-capture) and every capture of the corpus.  Rows are
+# answered addresses, netlens-gen-capture) and the corpus captures with DNS in them.  Rows are
 # compared as sets (with several workers they end, and are written, in another order).
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -35,12 +35,12 @@ def rows(doc):
 
 with tempfile.TemporaryDirectory() as tmp:
     mix = os.path.join(tmp, "mix.pcap")
-    subprocess.run([gen, "-q", "-o", mix, "-n", "40000", "-f", "2000", "-K", "400", "-s", "7"],
+    subprocess.run([gen, "-q", "-o", mix, "-n", "30000", "-f", "1500", "-K", "300", "-s", "7"],
                    check=True)
     inputs = [mix]
     cap_dir = os.path.join(corpus, "captures")
     if os.path.isdir(cap_dir):
-        inputs += sorted(os.path.join(cap_dir, n) for n in os.listdir(cap_dir))
+        inputs += sorted(os.path.join(cap_dir, n) for n in os.listdir(cap_dir) if "dns" in n)
     elif os.environ.get("CI") == "true":
         print("not ok 1 - the capture corpus is missing and CI=true")
         sys.exit(1)
@@ -60,7 +60,7 @@ with tempfile.TemporaryDirectory() as tmp:
         if path == mix:
             named = sum(1 for c in one["connections"] if c["names"]["dns"])
             # the generator's TLS/HTTP/QUIC connections follow a DNS answer for their server
-            tests.append((named >= 200, f"{name}: {named} rows named by passive DNS"))
+            tests.append((named >= 150, f"{name}: {named} rows named by passive DNS"))
 
 print(f"1..{len(tests)}")
 for i, (ok, what) in enumerate(tests, 1):
