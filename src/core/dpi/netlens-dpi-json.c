@@ -650,7 +650,9 @@ icmp_from_json (const JNode *o)
         guint64 t = g_ascii_strtoull (g_ptr_array_index (types->keys, i), NULL, 10);
 
         if (t < 256)
-          icmp->types[t] = (guint32) jnode_uint (g_ptr_array_index (types->items, i), G_MAXUINT32);
+          _netlens_icmp_set_type (icmp, (guint8) t,
+                                  (guint32) jnode_uint (g_ptr_array_index (types->items, i),
+                                                        G_MAXUINT32));
       }
   icmp->echo_requests = (guint) jnode_uint (jnode_get (o, "echo_requests"), G_MAXUINT);
   icmp->echo_replies = (guint) jnode_uint (jnode_get (o, "echo_replies"), G_MAXUINT);

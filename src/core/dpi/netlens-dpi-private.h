@@ -432,7 +432,16 @@ NetlensState      _netlens_quic_conn_state (const NetlensQuicState *state,
 
 typedef struct
 {
-  guint32  types[256];        /* counts by type */
+  guint8   type;
+  guint32  count;
+} NetlensIcmpTypeCount;
+
+typedef struct
+{
+  /* counts by type, ascending by type: a row sees a few types, not 256 (1 KiB each) */
+  NetlensIcmpTypeCount *types;
+  guint16  n_types;
+  guint16  types_size;
   guint    echo_requests;
   guint    echo_replies;
   GArray  *echo_ids;          /* guint16, distinct, capped */
@@ -441,6 +450,10 @@ typedef struct
   guint16  last_id;
   guint16  last_seq;
 } NetlensIcmpInfo;
+
+/* Adds N to TYPE's count; sets it with _set. */
+void _netlens_icmp_add_type (NetlensIcmpInfo *icmp, guint8 type, guint32 n);
+void _netlens_icmp_set_type (NetlensIcmpInfo *icmp, guint8 type, guint32 count);
 
 typedef struct
 {

@@ -112,7 +112,10 @@ netlens_dpi_free (NetlensDpi *dpi)
   _netlens_ssh_info_free (dpi->ssh);
   _netlens_quic_info_free (dpi->quic);
   if (dpi->icmp != NULL)
-    g_clear_pointer (&dpi->icmp->echo_ids, g_array_unref);
+    {
+      g_clear_pointer (&dpi->icmp->echo_ids, g_array_unref);
+      g_free (dpi->icmp->types);
+    }
   g_free (dpi->icmp);
   if (dpi->arp != NULL)
     g_clear_pointer (&dpi->arp->sender_macs, g_array_unref);
@@ -136,6 +139,8 @@ netlens_dpi_copy_results (const NetlensDpi *dpi)
   if (dpi->icmp != NULL)
     {
       copy->icmp = g_memdup2 (dpi->icmp, sizeof *dpi->icmp);
+      copy->icmp->types = g_memdup2 (dpi->icmp->types,
+                                     dpi->icmp->types_size * sizeof (NetlensIcmpTypeCount));
       if (dpi->icmp->echo_ids != NULL)
         {
           copy->icmp->echo_ids = g_array_new (FALSE, FALSE, sizeof (guint16));
@@ -834,6 +839,43 @@ netlens_dpi_join_quic (NetlensConnection *conn,
 
 /* ---- ICMP and ARP --------------------------------------------------------------------------- */
 
+static NetlensIcmpTypeCount *
+icmp_type_slot (NetlensIcmpInfo *icmp, guint8 type)
+{
+  guint i = 0;
+
+  while (i < icmp->n_types && icmp->types[i].type < type)
+    i++;
+  if (i < icmp->n_types && icmp->types[i].type == type)
+    return &icmp->types[i];
+  if (icmp->n_types == icmp->types_size)
+    {
+      icmp->types_size = icmp->types_size == 0 ? 2 : MIN (icmp->types_size * 2, 256);
+      icmp->types = g_renew (NetlensIcmpTypeCount, icmp->types, icmp->types_size);
+    }
+  memmove (&icmp->types[i + 1], &icmp->types[i], (icmp->n_types - i) * sizeof *icmp->types);
+  icmp->n_types++;
+  icmp->types[i].type = type;
+  icmp->types[i].count = 0;
+  return &icmp->types[i];
+}
+
+void
+_netlens_icmp_add_type (NetlensIcmpInfo *icmp,
+                        guint8           type,
+                        guint32          n)
+{
+  icmp_type_slot (icmp, type)->count += n;
+}
+
+void
+_netlens_icmp_set_type (NetlensIcmpInfo *icmp,
+                        guint8           type,
+                        guint32          count)
+{
+  icmp_type_slot (icmp, type)->count = count;
+}
+
 void
 netlens_dpi_note_control (NetlensConnection   *conn,
                           const NetlensPacket *pkt,
@@ -855,7 +897,7 @@ netlens_dpi_note_control (NetlensConnection   *conn,
       if (dpi->icmp == NULL)
         dpi->icmp = g_new0 (NetlensIcmpInfo, 1);
       icmp = dpi->icmp;
-      icmp->types[pkt->icmp_type]++;
+      _netlens_icmp_add_type (icmp, pkt->icmp_type, 1);
       icmp->last_type = pkt->icmp_type;
       icmp->last_code = pkt->icmp_code;
       if (request || reply)
@@ -1415,13 +1457,13 @@ write_icmp (GString *out, const NetlensIcmpInfo *icmp)
   g_string_append_c (out, '{');
   json_key (out, "types", &first);
   g_string_append_c (out, '{');
-  for (guint t = 0; t < 256; t++)
-    if (icmp->types[t] > 0)
+  for (guint i = 0; i < icmp->n_types; i++)
+    if (icmp->types[i].count > 0)
       {
         g_string_append_len (out, tfirst ? "\"" : ",\"", tfirst ? 1 : 2);
-        netlens_json_append_uint (out, t);
+        netlens_json_append_uint (out, icmp->types[i].type);
         g_string_append_len (out, "\":", 2);
-        netlens_json_append_uint (out, icmp->types[t]);
+        netlens_json_append_uint (out, icmp->types[i].count);
         tfirst = FALSE;
       }
   g_string_append_c (out, '}');
@@ -1736,9 +1778,10 @@ netlens_dpi_write_csv (const NetlensDpi *dpi,
                                      quic && quic->closes != NULL && quic->closes->len > 0));
 
   s = g_string_new (NULL);
-  for (guint t = 0; dpi && dpi->icmp && t < 256; t++)
-    if (dpi->icmp->types[t])
-      g_string_append_printf (s, "%s%u:%u", s->len ? ";" : "", t, dpi->icmp->types[t]);
+  for (guint i = 0; dpi && dpi->icmp && i < dpi->icmp->n_types; i++)
+    if (dpi->icmp->types[i].count)
+      g_string_append_printf (s, "%s%u:%u", s->len ? ";" : "", dpi->icmp->types[i].type,
+                              dpi->icmp->types[i].count);
   g_ptr_array_add (cells, g_string_free (s, FALSE));
   s = g_string_new (NULL);
   for (guint i = 0; dpi && dpi->icmp && dpi->icmp->echo_ids && i < dpi->icmp->echo_ids->len; i++)
