@@ -7,7 +7,8 @@
  * meson runs this under its own dbus-run-session: first with no notification server
  * on the bus (GLib would warn "ServiceUnknown", fatal under g_test: nothing may be
  * sent), then with Debian's notification-daemon started by hand (it has no D-Bus
- * service file), every Notify call watched by dbus-monitor.
+ * service file), every Notify call watched by dbus-monitor.  Last, a click on the
+ * daemon's bubble (xdotool) must activate the notification's action in the application.
  */
 
 #define G_LOG_DOMAIN "netlens-test"
@@ -29,6 +30,9 @@ static GSubprocess *monitor_process;
 static GString *monitor_output;
 static GCancellable *cancellable;
 static guint8 read_buffer[4096];
+static gboolean connection_shown;
+static guint shown_connection_id;
+static guint n_views_shown;
 
 static gboolean
 timeout_cb (gpointer data)
@@ -226,6 +230,91 @@ test_burst (void)
   g_assert_cmpuint (n_notify () - before, <, 20);
 }
 
+static void
+show_connection_cb (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       data)
+{
+  shown_connection_id = g_variant_get_uint32 (parameter);
+  connection_shown = TRUE;
+}
+
+static void
+show_view_cb (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       data)
+{
+  n_views_shown++;
+}
+
+/* The X windows of the daemon's bubbles that are on screen. */
+static GStrv
+bubble_windows (void)
+{
+  const char *argv[] = { "xdotool", "search", "--onlyvisible", "--class", "notification-daemon",
+                         NULL };
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                               G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error (error);
+  /* no window: xdotool exits 1 with nothing printed */
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  if (out == NULL)
+    return g_new0 (char *, 1);
+  return g_strsplit (g_strstrip (out), "\n", -1);
+}
+
+static void
+test_click (void)
+{
+  const GActionEntry actions[] = {
+    { .name = "show-connection", .activate = show_connection_cb, .parameter_type = "u" },
+    { .name = "show-view", .activate = show_view_cb, .parameter_type = "s" },
+  };
+  guint before = n_notify ();
+  guint clicked = 0;
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), NULL);
+  netlens_notifier_set_kinds (notifier, TRUE, FALSE);
+  netlens_notifier_observe (notifier, NETLENS_GROUP_PROCESS, "exe:/usr/bin/rsync", "rsync",
+                            "backup.example.org", 4242);
+  WAIT_FOR (n_notify () > before, 5000);
+  g_assert_cmpuint (n_notify (), ==, before + 1);
+  spin (500);  /* the daemon draws its bubble */
+
+  /* The bubble of an earlier kind (new hosts) may still be up: click the bubbles one by one
+   * (a click closes a bubble) until the connection is shown. */
+  for (guint attempt = 0; attempt < 40 && !connection_shown; attempt++)
+    {
+      g_auto(GStrv) windows = bubble_windows ();
+
+      if (windows[0] == NULL || windows[0][0] == '\0')
+        {
+          spin (250);
+          continue;
+        }
+      {
+        const char *argv[] = { "xdotool", "mousemove", "--window", windows[0], "20", "20",
+                               "click", "1", NULL };
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GSubprocess) process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE, &error);
+
+        g_assert_no_error (error);
+        g_subprocess_wait_check (process, NULL, &error);
+        g_assert_no_error (error);
+        clicked++;
+      }
+      WAIT_FOR (connection_shown, 1500);
+    }
+  g_test_message ("%u bubble(s) clicked, %u view action(s) on the way", clicked, n_views_shown);
+  g_assert_true (connection_shown);
+  g_assert_cmpuint (shown_connection_id, ==, 4242);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -266,6 +355,7 @@ main (int   argc,
   g_test_add_func ("/notifier/switched-off", test_switched_off);
   g_test_add_func ("/notifier/new-program", test_new_program);
   g_test_add_func ("/notifier/burst", test_burst);
+  g_test_add_func ("/notifier/click", test_click);
   ret = g_test_run ();
 
   g_clear_object (&notifier);
