@@ -4,6 +4,8 @@
 # check-po.sh SOURCE_ROOT: the template can be extracted from po/POTFILES.in with the keywords
 # of meson's glib preset (what `meson compile netlens-pot` runs), and every translation in
 # po/LINGUAS passes msgfmt --check; its coverage against the fresh template is reported.
+# The languages in COMPLETE must stay complete: a new or changed string without its
+# translation there fails the test (so the German UI never silently falls back to English).
 set -uo pipefail
 root=$1
 tmp=$(mktemp -d /tmp/netlens-po.XXXXXX)
@@ -22,6 +24,7 @@ if ! xgettext --package-name=netlens --from-code=UTF-8 --add-comments \
   exit 1
 fi
 echo "ok - template: $(grep -c '^msgid ' "$tmp/netlens.pot") messages"
+COMPLETE=" de "
 status=0
 while read -r lang; do
   case $lang in ''|'#'*) continue ;; esac
@@ -31,6 +34,14 @@ while read -r lang; do
     cat "$tmp/msgfmt.err"; echo "not ok - po/$lang.po fails msgfmt --check"; status=1; continue
   fi
   msgmerge --quiet --no-fuzzy-matching -o "$tmp/$lang.po" "$po" "$tmp/netlens.pot"
-  echo "ok - po/$lang.po: $(msgfmt --statistics -o /dev/null "$tmp/$lang.po" 2>&1) (against the current sources)"
+  stats=$(msgfmt --statistics -o /dev/null "$tmp/$lang.po" 2>&1)
+  if [[ $COMPLETE == *" $lang "* ]] && [[ $stats == *fuzzy* || $stats == *untranslated* ]]; then
+    msgattrib --only-fuzzy --no-wrap "$tmp/$lang.po" | grep '^msgid ' | sed 's/^/  fuzzy: /'
+    msgattrib --untranslated --no-wrap "$tmp/$lang.po" | grep '^msgid ' | sed 's/^/  untranslated: /'
+    echo "not ok - po/$lang.po must be complete: $stats (update it: meson compile netlens-update-po)"
+    status=1
+    continue
+  fi
+  echo "ok - po/$lang.po: $stats (against the current sources)"
 done <"$root/po/LINGUAS"
 exit $status
