@@ -52,6 +52,7 @@ struct _NetlensHistoryService
   GCond           cond;
   NetlensHistory *history;      /* worker thread only, but read under the lock for counts */
   GError         *error;
+  gboolean        write_error_taken;  /* the store's write error was shown */
   guint64         sync_requested;
   guint64         sync_done;
 };
@@ -146,6 +147,7 @@ worker_func (gpointer data,
       netlens_history_start_writer (history);
       g_mutex_lock (&self->lock);
       self->history = history;
+      self->write_error_taken = FALSE;
       g_mutex_unlock (&self->lock);
       break;
     case OP_CLOSE:
@@ -353,6 +355,22 @@ gboolean
 netlens_history_service_is_enabled (NetlensHistoryService *self)
 {
   return self->enabled;
+}
+
+GError *
+netlens_history_service_take_write_error (NetlensHistoryService *self)
+{
+  GError *error = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  /* The store's writer fails on its own thread.  SELF->history is cleared under LOCK before
+   * the worker closes it, so it stays valid here; the store's own lock nests inside. */
+  g_mutex_lock (&self->lock);
+  if (!self->write_error_taken && self->history != NULL
+      && netlens_history_get_error (self->history, &error))
+    self->write_error_taken = TRUE;
+  g_mutex_unlock (&self->lock);
+  return error;
 }
 
 const GError *

@@ -34,6 +34,9 @@ gboolean               netlens_history_service_is_enabled (NetlensHistoryService
 /* The error of the last open (damaged or newer database, I/O), or NULL.  Main thread. */
 const GError          *netlens_history_service_get_error   (NetlensHistoryService *self);
 char                  *netlens_history_service_get_path    (NetlensHistoryService *self);
+/* When the store stopped writing (a full disk, a database another program locked: the
+ * capture goes on), that error, returned once per opening; else NULL.  Main thread. */
+GError                *netlens_history_service_take_write_error (NetlensHistoryService *self);
 
 /* A new pipeline: rows fed from now on belong to a new session.  SOURCE: "interface eth0". */
 void                   netlens_history_service_begin_session (NetlensHistoryService *self,

@@ -1133,6 +1133,14 @@ drain (NetlensWindow *self)
   feed_groups (self, sets, ended);
   /* ended rows, and long-lived ones once a minute, to the history (queued off this thread) */
   netlens_history_service_feed (netlens_history_service_get_default (), sets, ended);
+  {
+    g_autoptr(GError) history_error =
+      netlens_history_service_take_write_error (netlens_history_service_get_default ());
+
+    if (history_error != NULL)
+      show_error (self, _("The history stopped writing; the capture goes on"),
+                  history_error->message, RETRY_NONE);
+  }
   if (!self->file_mode)
     observe_new (self, sets);
   /* what Save Capture… writes in each packet's comment */

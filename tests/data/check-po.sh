@@ -36,8 +36,8 @@ while read -r lang; do
   msgmerge --quiet --no-fuzzy-matching -o "$tmp/$lang.po" "$po" "$tmp/netlens.pot"
   stats=$(msgfmt --statistics -o /dev/null "$tmp/$lang.po" 2>&1)
   if [[ $COMPLETE == *" $lang "* ]] && [[ $stats == *fuzzy* || $stats == *untranslated* ]]; then
-    msgattrib --only-fuzzy --no-wrap "$tmp/$lang.po" | grep '^msgid ' | sed 's/^/  fuzzy: /'
-    msgattrib --untranslated --no-wrap "$tmp/$lang.po" | grep '^msgid ' | sed 's/^/  untranslated: /'
+    msgattrib --only-fuzzy --no-wrap "$tmp/$lang.po" | grep '^msgid ' | grep -v '^msgid ""$' | sed 's/^/  fuzzy: /'
+    msgattrib --untranslated --no-wrap "$tmp/$lang.po" | grep '^msgid ' | grep -v '^msgid ""$' | sed 's/^/  untranslated: /'
     echo "not ok - po/$lang.po must be complete: $stats (update it: meson compile netlens-update-po)"
     status=1
     continue

@@ -16,6 +16,7 @@
 
 #include "netlens-format.h"
 #include "netlens-history-service.h"
+#include <sqlite3.h>
 #include "netlens-capture-saver.h"
 #include "netlens-history-view.h"
 #include "netlens-pcapng-writer.h"
@@ -1034,6 +1035,71 @@ test_history_view (void)
   adw_view_stack_set_visible_child_name (stack, "connections");
 }
 
+/* A label under WIDGET whose text contains NEEDLE. */
+static gboolean
+has_label_text (GtkWidget  *widget,
+                const char *needle)
+{
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), needle) != NULL)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_label_text (child, needle))
+      return TRUE;
+  return FALSE;
+}
+
+/* Issue 18, faults: another program holds the history database's write lock while the
+ * window writes.  The window says so in its banner, once; the rows stay, the capture goes on. */
+static void
+test_history_locked (void)
+{
+  g_autofree char *db = g_build_filename (history_dir, "locked.sqlite", NULL);
+  GtkRevealer *banner = _netlens_window_get_error_revealer (window);
+  NetlensConnectionModel *model = _netlens_window_get_model (window);
+  g_autoptr(GFile) file = g_file_new_for_path (capture_path);
+  g_autoptr(GError) error = NULL;
+  NetlensHistory *history;
+  sqlite3 *locker = NULL;
+  guint rows;
+
+  /* a good database, then another connection's open write transaction on it */
+  history = netlens_history_open (db, &error);
+  g_assert_no_error (error);
+  netlens_history_close (history);
+  g_assert_cmpint (sqlite3_open (db, &locker), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (locker, "BEGIN EXCLUSIVE", NULL, NULL, NULL), ==, SQLITE_OK);
+
+  netlens_history_service_shutdown ();
+  netlens_history_service_configure (db, FALSE);
+  g_assert_true (netlens_history_service_is_enabled (netlens_history_service_get_default ()));
+  gtk_revealer_set_reveal_child (banner, FALSE);
+
+  /* every row of the file ends and is offered to the history, which cannot write it */
+  netlens_window_open_file (window, file);
+  WAIT_FOR (_netlens_window_is_loaded (window), 20000);
+  for (guint i = 0; i < 60 && !gtk_revealer_get_reveal_child (banner); i++)
+    {
+      _netlens_window_tick (window);
+      spin (250);
+    }
+  g_assert_true (gtk_revealer_get_reveal_child (banner));
+  g_assert_true (has_label_text (GTK_WIDGET (banner), "history stopped writing"));
+  g_assert_true (has_label_text (GTK_WIDGET (banner), "locked"));
+
+  /* the rows are all there, and the banner is said once (dismissed, it stays away) */
+  rows = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_test_message ("history locked: banner shown, %u rows in the table", rows);
+  g_assert_cmpuint (rows, ==, export_rows->len);
+  gtk_revealer_set_reveal_child (banner, FALSE);
+  _netlens_window_tick (window);
+  spin (200);
+  g_assert_false (gtk_revealer_get_reveal_child (banner));
+
+  sqlite3_exec (locker, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_close (locker);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1095,6 +1161,7 @@ main (int   argc,
   g_test_add_func ("/gui/window/history-written", test_history_written);
   g_test_add_func ("/gui/window/save-capture", test_save_capture);
   g_test_add_func ("/gui/window/history-view", test_history_view);
+  g_test_add_func ("/gui/window/history-locked", test_history_locked);
   /* closes the window: last */
   g_test_add_func ("/gui/window/state-saved", test_state_saved);
 

@@ -636,10 +636,13 @@ netlens_history_set_aside (const char  *path,
   return TRUE;
 }
 
+static void set_writer_error (NetlensHistory *history, GError *error);
+
 gint64
 netlens_history_begin_session (NetlensHistory *history,
                                const char     *source)
 {
+  g_autoptr(GError) error = NULL;
   gint64 id;
 
   g_return_val_if_fail (history != NULL, 0);
@@ -647,10 +650,16 @@ netlens_history_begin_session (NetlensHistory *history,
   g_mutex_lock (&history->db_lock);
   id = insert_session (history->db, source);
   if (id == 0)
-    g_warning ("Cannot start a history session: %s", sqlite3_errmsg (history->db));
+    set_sqlite_error (&error, history->db, sqlite3_errcode (history->db),
+                      "Cannot start a history session");
   g_mutex_unlock (&history->db_lock);
   if (id == 0)
-    return 0;
+    {
+      /* a locked or full database: the store's error, which the caller reports (the
+       * window's banner, the headless run's warning); the rows go on without it */
+      set_writer_error (history, error);
+      return 0;
+    }
   g_mutex_lock (&history->lock);
   history->session = id;
   g_hash_table_remove_all (history->live_offered);
@@ -922,7 +931,8 @@ set_writer_error (NetlensHistory *history,
   g_mutex_lock (&history->lock);
   if (history->error == NULL)
     {
-      g_warning ("The history stops writing: %s", error->message);
+      /* not a programmer's error: the caller shows it (netlens_history_get_error) */
+      g_message ("The history stops writing: %s", error->message);
       history->error = g_error_copy (error);
     }
   g_mutex_unlock (&history->lock);
