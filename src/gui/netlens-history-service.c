@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "netlens-history-service.h"
+#include "netlens-groups.h"
 
 typedef enum
 {
@@ -23,6 +24,7 @@ typedef enum
   OP_RETENTION,
   OP_SYNC,
   OP_QUERY,
+  OP_KNOWN,
 } OpKind;
 
 typedef struct
@@ -106,6 +108,20 @@ collect_row (NetlensHistoryRow *row,
   /* the rows carry their DPI results: the query language works as on live rows */
   if (c->query == NULL || netlens_query_match (c->query, row->conn))
     g_ptr_array_add (c->rows, g_steal_pointer (&row->conn));
+  return TRUE;
+}
+
+/* Every program and host key of the history (netlens_history_service_known_async). */
+static gboolean
+collect_known (NetlensHistoryRow *row,
+               gpointer           data)
+{
+  GHashTable *known = data;
+  g_autofree char *program = netlens_group_key_for_process (row->conn);
+  g_autofree char *host = netlens_group_key_for_host (row->conn);
+
+  g_hash_table_add (known, g_strdup_printf ("%u:%s", NETLENS_GROUP_PROCESS, program));
+  g_hash_table_add (known, g_strdup_printf ("%u:%s", NETLENS_GROUP_HOST, host));
   return TRUE;
 }
 
@@ -218,6 +234,28 @@ worker_func (gpointer data,
             break;
           }
         g_task_return_pointer (op->task, range, (GDestroyNotify) netlens_history_range_free);
+        break;
+      }
+    case OP_KNOWN:
+      {
+        GHashTable *known;
+
+        if (g_task_return_error_if_cancelled (op->task))
+          break;
+        if (history == NULL)
+          {
+            g_task_return_new_error (op->task, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_FAILED,
+                                     "%s", _("The history is not open"));
+            break;
+          }
+        known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+        if (!netlens_history_query (history, 0, 0, collect_known, known, &error))
+          {
+            g_hash_table_unref (known);
+            g_task_return_error (op->task, g_steal_pointer (&error));
+            break;
+          }
+        g_task_return_pointer (op->task, known, (GDestroyNotify) g_hash_table_unref);
         break;
       }
     case OP_SYNC:
@@ -481,6 +519,28 @@ netlens_history_service_clear_finish (NetlensHistoryService *self,
                                       GError               **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+netlens_history_service_known_async (NetlensHistoryService *self,
+                                     GCancellable          *cancellable,
+                                     GAsyncReadyCallback    callback,
+                                     gpointer               user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_KNOWN;
+  op->task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (op->task, netlens_history_service_known_async);
+  queue_op (self, op);
+}
+
+GHashTable *
+netlens_history_service_known_finish (NetlensHistoryService *self,
+                                      GAsyncResult          *result,
+                                      GError               **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 void

@@ -91,6 +91,17 @@ NetlensHistoryRange   *netlens_history_service_query_finish (NetlensHistoryServi
                                                              GAsyncResult          *result,
                                                              GError               **error);
 
+/* Every program and host the history knows, for "first use ever" notifications: a set of
+ * "KIND:KEY" strings (KIND a NetlensGroupKind number, KEY netlens_group_key_for_process()
+ * or _for_host() of each stored row).  Read on the worker: the whole history, once. */
+void                   netlens_history_service_known_async  (NetlensHistoryService *self,
+                                                             GCancellable          *cancellable,
+                                                             GAsyncReadyCallback    callback,
+                                                             gpointer               user_data);
+GHashTable            *netlens_history_service_known_finish (NetlensHistoryService *self,
+                                                             GAsyncResult          *result,
+                                                             GError               **error);
+
 /* Seconds a live row must have lived before its first periodic write, and between two. */
 #define NETLENS_HISTORY_SERVICE_LIVE_INTERVAL_S 60
 

@@ -26,6 +26,7 @@ typedef struct
 typedef struct
 {
   GHashTable *seen;      /* keys */
+  GHashTable *known;     /* keys from the history (netlens_notifier_add_known) */
   GPtrArray  *pending;   /* Event *, not yet announced */
   gint64      last_sent; /* monotonic µs, 0: never */
   guint       timer_id;
@@ -221,7 +222,7 @@ netlens_notifier_observe (NetlensNotifier  *self,
   g_return_if_fail (key != NULL);
 
   k = &self->kinds[kind];
-  if (g_hash_table_contains (k->seen, key))
+  if (g_hash_table_contains (k->seen, key) || g_hash_table_contains (k->known, key))
     return;
   g_hash_table_add (k->seen, g_strdup (key));
   if (!self->enabled || !k->wanted || g_str_equal (key, "unknown"))
@@ -232,6 +233,18 @@ netlens_notifier_observe (NetlensNotifier  *self,
   event->conn_id = conn_id;
   g_ptr_array_add (k->pending, event);
   schedule (self, kind);
+}
+
+void
+netlens_notifier_add_known (NetlensNotifier  *self,
+                            NetlensGroupKind  kind,
+                            const char       *key)
+{
+  g_return_if_fail (NETLENS_IS_NOTIFIER (self));
+  g_return_if_fail ((guint) kind < NETLENS_N_GROUP_KINDS);
+  g_return_if_fail (key != NULL);
+
+  g_hash_table_add (self->kinds[kind].known, g_strdup (key));
 }
 
 void
@@ -392,6 +405,7 @@ netlens_notifier_finalize (GObject *object)
   for (guint i = 0; i < NETLENS_N_GROUP_KINDS; i++)
     {
       g_hash_table_unref (self->kinds[i].seen);
+      g_hash_table_unref (self->kinds[i].known);
       g_ptr_array_unref (self->kinds[i].pending);
     }
 
@@ -415,6 +429,7 @@ netlens_notifier_init (NetlensNotifier *self)
   for (guint i = 0; i < NETLENS_N_GROUP_KINDS; i++)
     {
       self->kinds[i].seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      self->kinds[i].known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       self->kinds[i].pending = g_ptr_array_new_with_free_func (event_free);
       self->kinds[i].wanted = TRUE;
     }

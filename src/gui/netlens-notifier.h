@@ -43,6 +43,11 @@ void             netlens_notifier_observe          (NetlensNotifier  *self,
                                                     guint32           conn_id);
 /* Forgets what was seen (a new capture). */
 void             netlens_notifier_reset            (NetlensNotifier  *self);
+/* A program or host seen before Netlens started (the history): never announced as new,
+ * reset() keeps it. */
+void             netlens_notifier_add_known        (NetlensNotifier  *self,
+                                                    NetlensGroupKind  kind,
+                                                    const char       *key);
 
 /* Whether a notification server answers (or a portal is there to ask).  Without
  * one nothing is sent: GLib would warn on every notification. */

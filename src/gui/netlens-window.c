@@ -211,6 +211,7 @@ struct _NetlensWindow
   char                 *graph_key;       /* what the selection graph shows, NULL: nothing */
   NetlensGeo           *geo;             /* GeoIP country / ASN, NULL without a database */
   NetlensNotifier      *notifier;        /* live captures only, created with the first one */
+  GCancellable         *known_cancellable; /* reading the history's programs and hosts */
   gboolean              geo_error_shown; /* the banner is about the GeoIP database */
   gboolean              country_wanted;  /* the country column's menu state */
   gint64                selection_graph_last_us;
@@ -1062,8 +1063,43 @@ program_label (const NetlensGroup *g)
   return name != NULL ? name : g->label;
 }
 
+static void
+on_known_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  NetlensWindow *self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) known = NULL;
+  GHashTableIter iter;
+  gpointer item;
+
+  known = netlens_history_service_known_finish (netlens_history_service_get_default (),
+                                                result, &error);
+  if (known == NULL)
+    {
+      /* cancelled: the window is gone; else the history's own error is shown elsewhere */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("notifications: programs since start only: %s", error->message);
+      return;
+    }
+  g_hash_table_iter_init (&iter, known);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    {
+      char *end = NULL;
+      guint64 kind = g_ascii_strtoull (item, &end, 10);
+
+      if (end != NULL && *end == ':' && kind < NETLENS_N_GROUP_KINDS)
+        netlens_notifier_add_known (self->notifier, (NetlensGroupKind) kind, end + 1);
+    }
+  g_debug ("notifications: %u programs and hosts known from the history",
+           g_hash_table_size (known));
+}
+
 /* New programs and hosts of a live capture, for notifications: two lookups per
- * changed row. */
+ * changed row.  With the history on, "new" means never seen before: the history's
+ * programs and hosts are read once, on its worker (until they arrive, "new" means
+ * since Netlens started). */
 static void
 observe_new (NetlensWindow *self,
              GPtrArray     *sets)
@@ -1076,6 +1112,12 @@ observe_new (NetlensWindow *self,
         return;
       self->notifier = netlens_notifier_new (G_APPLICATION (app));
       apply_notify_settings (self);
+      if (netlens_history_service_is_enabled (netlens_history_service_get_default ()))
+        {
+          self->known_cancellable = g_cancellable_new ();
+          netlens_history_service_known_async (netlens_history_service_get_default (),
+                                               self->known_cancellable, on_known_cb, self);
+        }
     }
   for (guint s = 0; s < sets->len; s++)
     {
@@ -2719,6 +2761,11 @@ netlens_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->cells_idle_id, g_source_remove);
+  if (self->known_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->known_cancellable);
+      g_clear_object (&self->known_cancellable);
+    }
   if (self->reverse_cancellable != NULL)
     g_cancellable_cancel (self->reverse_cancellable);
   g_clear_object (&self->reverse_cancellable);

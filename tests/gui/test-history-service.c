@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "netlens-history-service.h"
+#include "netlens-groups.h"
 
 #define SEC G_USEC_PER_SEC
 
@@ -163,6 +164,59 @@ test_feed (void)
   g_array_unref (ids);
 }
 
+static void
+on_known_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+  GHashTable **known = data;
+
+  *known = netlens_history_service_known_finish (netlens_history_service_get_default (),
+                                                 result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (*known);
+}
+
+/* The programs and hosts the history knows, for "first use ever" notifications: the
+ * same keys as the Processes and Hosts views give the rows. */
+static void
+test_known (void)
+{
+  NetlensHistoryService *service = netlens_history_service_get_default ();
+  gint64 now = G_GINT64_CONSTANT (1700000000) * SEC;
+  NetlensConnection *conn = make_row (7, now, now + 1 * SEC);
+  g_autofree char *program = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *program_key = NULL;
+  g_autofree char *host_key = NULL;
+  g_autofree char *absent = g_strdup_printf ("%u:exe:/usr/bin/never-seen", NETLENS_GROUP_PROCESS);
+  GHashTable *known = NULL;
+
+  conn->process = netlens_owner_new ();
+  conn->process->pid = 4242;
+  conn->process->name = g_strdup ("rsync");
+  conn->process->exe = g_strdup ("/usr/bin/rsync");
+  conn->key.raddr.bytes[3] = 7;
+  program = netlens_group_key_for_process (conn);
+  host = netlens_group_key_for_host (conn);
+  program_key = g_strdup_printf ("%u:%s", NETLENS_GROUP_PROCESS, program);
+  host_key = g_strdup_printf ("%u:%s", NETLENS_GROUP_HOST, host);
+  g_assert_cmpstr (program, ==, "exe:/usr/bin/rsync");
+
+  netlens_history_service_begin_session (service, "test known");
+  feed (service, NULL, conn);
+  g_assert_true (netlens_history_service_sync (service));
+  netlens_history_service_known_async (service, NULL, on_known_cb, &known);
+  while (known == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_test_message ("%u keys known from the history", g_hash_table_size (known));
+  g_assert_true (g_hash_table_contains (known, program_key));
+  g_assert_true (g_hash_table_contains (known, host_key));
+  g_assert_false (g_hash_table_contains (known, absent));
+  g_hash_table_unref (known);
+}
+
 /* A damaged database: reported, left as it is, and nothing is written. */
 static void
 test_damaged (void)
@@ -200,6 +254,7 @@ main (int   argc,
   db = g_build_filename (dir, "history.sqlite", NULL);
   netlens_history_service_configure (db, FALSE);
   g_test_add_func ("/history-service/feed", test_feed);
+  g_test_add_func ("/history-service/known", test_known);
   g_test_add_func ("/history-service/damaged", test_damaged);
   ret = g_test_run ();
   netlens_history_service_shutdown ();

@@ -230,6 +230,30 @@ test_burst (void)
   g_assert_cmpuint (n_notify () - before, <, 20);
 }
 
+/* With the history on, "new" means never seen before: what the history knows is not
+ * announced (the window reads it with netlens_history_service_known_async). */
+static void
+test_known_from_history (void)
+{
+  guint before = n_notify ();
+
+  netlens_notifier_set_kinds (notifier, TRUE, FALSE);
+  netlens_notifier_add_known (notifier, NETLENS_GROUP_PROCESS, "exe:/usr/bin/scp");
+  netlens_notifier_reset (notifier);  /* a new capture: the history's programs stay known */
+  netlens_notifier_observe (notifier, NETLENS_GROUP_PROCESS, "exe:/usr/bin/scp", "scp",
+                            "files.example.org", 40);
+  spin (3 * INTERVAL_MS);
+  g_assert_cmpuint (n_notify (), ==, before);
+
+  netlens_notifier_observe (notifier, NETLENS_GROUP_PROCESS, "exe:/usr/bin/sftp", "sftp",
+                            "files.example.org", 41);
+  WAIT_FOR (n_notify () > before, 5000);
+  spin (3 * INTERVAL_MS);
+  g_assert_cmpuint (n_notify (), ==, before + 1);
+  g_assert_nonnull (strstr (monitor_output->str, "sftp uses the network"));
+  g_assert_null (strstr (monitor_output->str, "scp uses the network"));
+}
+
 static void
 show_connection_cb (GSimpleAction *action,
                     GVariant      *parameter,
@@ -355,6 +379,7 @@ main (int   argc,
   g_test_add_func ("/notifier/switched-off", test_switched_off);
   g_test_add_func ("/notifier/new-program", test_new_program);
   g_test_add_func ("/notifier/burst", test_burst);
+  g_test_add_func ("/notifier/known-from-history", test_known_from_history);
   g_test_add_func ("/notifier/click", test_click);
   ret = g_test_run ();
 
