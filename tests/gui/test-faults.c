@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "netlens-window-private.h"
+#include "netlens-gui-test.h"
 
 #define CAPTURE "ndpi-KakaoTalk_chat.pcap"
 
@@ -40,33 +41,6 @@ static char *pidfile;
 static guint reference_rows;   /* rows of CAPTURE replayed in full */
 
 /* ---- helpers ---- */
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-#define WAIT_FOR(cond, timeout_ms)                                              \
-  G_STMT_START {                                                                \
-    gboolean timed_out_ = FALSE;                                                \
-    guint id_ = g_timeout_add (timeout_ms, timeout_cb, &timed_out_);            \
-    while (!(cond) && !timed_out_)                                              \
-      g_main_context_iteration (NULL, TRUE);                                    \
-    if (!timed_out_)                                                            \
-      g_source_remove (id_);                                                    \
-  } G_STMT_END
-
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
 
 static guint
 n_shown (void)
@@ -170,27 +144,6 @@ capture_with_fake (const char *mode)
   netlens_window_capture_on (window, "lo");
   WAIT_FOR (read_pid () > 0, 20000);
   g_assert_cmpint (read_pid (), >, 0);
-}
-
-static gboolean
-run (const char *command)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;  /* kept off the TAP stream */
-  g_autofree char *err = NULL;
-  int status = 0;
-
-  if (!g_spawn_command_line_sync (command, &out, &err, &status, &error))
-    {
-      g_test_message ("%s: %s", command, error->message);
-      return FALSE;
-    }
-  if (!g_spawn_check_wait_status (status, NULL))
-    {
-      g_test_message ("%s: %s", command, err);
-      return FALSE;
-    }
-  return TRUE;
 }
 
 /* ---- the helper is killed ---- */

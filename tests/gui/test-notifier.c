@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "netlens-notifier.h"
+#include "netlens-gui-test.h"
 
 #define NOTIFICATION_DAEMON "/usr/lib/notification-daemon/notification-daemon"
 #define INTERVAL_MS         300
@@ -33,33 +34,6 @@ static guint8 read_buffer[4096];
 static gboolean connection_shown;
 static guint shown_connection_id;
 static guint n_views_shown;
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-#define WAIT_FOR(cond, timeout_ms)                                              \
-  G_STMT_START {                                                                \
-    gboolean timed_out_ = FALSE;                                                \
-    guint id_ = g_timeout_add (timeout_ms, timeout_cb, &timed_out_);            \
-    while (!(cond) && !timed_out_)                                              \
-      g_main_context_iteration (NULL, TRUE);                                    \
-    if (!timed_out_)                                                            \
-      g_source_remove (id_);                                                    \
-  } G_STMT_END
-
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
 
 /* Notify calls dbus-monitor has printed so far. */
 static guint

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "netlens-window-private.h"
+#include "netlens-gui-test.h"
 
 /* at most 15 characters: the kernel's comm, what names a process whose executable is not read */
 #define PROBE_NAME "nlviews-probe"
@@ -30,54 +31,6 @@
 static NetlensWindow *window;
 static char *ns;
 static char *workdir;
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-#define WAIT_FOR(cond, timeout_ms)                                              \
-  G_STMT_START {                                                                \
-    gboolean timed_out_ = FALSE;                                                \
-    guint id_ = g_timeout_add (timeout_ms, timeout_cb, &timed_out_);            \
-    while (!(cond) && !timed_out_)                                              \
-      g_main_context_iteration (NULL, TRUE);                                    \
-    if (!timed_out_)                                                            \
-      g_source_remove (id_);                                                    \
-  } G_STMT_END
-
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static gboolean
-run (const char *command)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;  /* kept off the TAP stream */
-  g_autofree char *err = NULL;
-  int status = 0;
-
-  if (!g_spawn_command_line_sync (command, &out, &err, &status, &error))
-    {
-      g_test_message ("%s: %s", command, error->message);
-      return FALSE;
-    }
-  if (!g_spawn_check_wait_status (status, NULL))
-    {
-      g_test_message ("%s: %s", command, err);
-      return FALSE;
-    }
-  return TRUE;
-}
 
 /* The probe's group in the Processes view, or NULL. */
 static NetlensGroupRow *

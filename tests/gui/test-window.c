@@ -22,6 +22,7 @@
 #include "netlens-pcapng-writer.h"
 #include "netlens-window-private.h"
 #include "netlens-preferences-window.h"
+#include "netlens-gui-test.h"
 
 #define CAPTURE "ndpi-KakaoTalk_chat.pcap"
 
@@ -31,34 +32,6 @@ static char *capture_path;
 static GHashTable *export_text;  /* JsonObject * -> the export line, lower case */
 
 /* ---- helpers ---- */
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop until COND (re-evaluated each iteration) or TIMEOUT_MS. */
-#define WAIT_FOR(cond, timeout_ms)                                              \
-  G_STMT_START {                                                                \
-    gboolean timed_out_ = FALSE;                                                \
-    guint id_ = g_timeout_add (timeout_ms, timeout_cb, &timed_out_);            \
-    while (!(cond) && !timed_out_)                                              \
-      g_main_context_iteration (NULL, TRUE);                                    \
-    if (!timed_out_)                                                            \
-      g_source_remove (id_);                                                    \
-  } G_STMT_END
-
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
 
 static guint
 n_shown (void)
