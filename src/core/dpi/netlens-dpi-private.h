@@ -56,17 +56,18 @@ typedef struct
  * starting at the stream offset consumed_total. */
 typedef struct
 {
-  guint8        *buf;
-  guint32        len;
-  guint32        cap;           /* bytes allocated at buf: grows by need up to NETLENS_STREAM_CAP */
-  guint32        next_seq;      /* sequence number of the byte after buf[len - 1] */
-  guint32        skip;          /* bytes the dissector wants dropped as they arrive */
-  guint64        consumed_total;
-  NetlensSegment pending[NETLENS_STREAM_MAX_PENDING];
-  guint          n_pending;
-  guint32        pending_bytes;
-  guint          init : 1;
-  guint          overflow : 1;  /* more in-order data arrived than NETLENS_STREAM_CAP */
+  guint8         *buf;
+  NetlensSegment *pending;       /* NETLENS_STREAM_MAX_PENDING slots, allocated by the first
+                                  * segment that arrives beyond a gap (most streams: never) */
+  guint64         consumed_total;
+  guint32         len;
+  guint32         cap;           /* bytes allocated at buf: grows by need up to NETLENS_STREAM_CAP */
+  guint32         next_seq;      /* sequence number of the byte after buf[len - 1] */
+  guint32         skip;          /* bytes the dissector wants dropped as they arrive */
+  guint32         pending_bytes;
+  guint8          n_pending;
+  guint8          init : 1;
+  guint8          overflow : 1;  /* more in-order data arrived than NETLENS_STREAM_CAP */
 } NetlensStream;
 
 void     _netlens_stream_clear   (NetlensStream *stream);
@@ -478,6 +479,10 @@ typedef struct
   guint         probed_bytes;
 } NetlensDpiDir;
 
+/* One per row that has shown payload (88 bytes: a row waiting for its peer holds this and
+ * little else).  A direction's NetlensDpiDir exists only from its first payload byte until it
+ * is done (then dirs_done has its bit; SSH keeps its directions to count the segments after
+ * NEWKEYS); a direction that sent no payload yet keeps its ISN in the row (syn_seq). */
 struct _NetlensDpi
 {
   /* results */
@@ -488,18 +493,19 @@ struct _NetlensDpi
   NetlensQuicInfo  *quic;
   NetlensIcmpInfo  *icmp;
   NetlensArpInfo   *arp;
+  /* work state (NULL in copies) */
+  NetlensDpiDir    *dirs[2];    /* [0] local -> remote, [1] remote -> local */
+  NetlensQuicState *quic_state;
+  guint16           udp_packets;   /* saturates at G_MAXUINT16 */
+  guint16           dns_messages;  /* at most NETLENS_DPI_MAX_DNS_MESSAGES */
   guint8            app;        /* NetlensApp */
   guint8            mdns : 1;
   guint8            client_known : 1;
   guint8            client_is_local : 1;
   guint8            copy : 1;
-  /* work state (NULL in copies) */
-  NetlensDpiDir    *dirs[2];    /* [0] local -> remote, [1] remote -> local */
-  NetlensQuicState *quic_state;
-  guint32           udp_packets;
-  guint32           dns_messages;
   guint8            tcp_done : 1;
   guint8            udp_done : 1;
+  guint8            dirs_done : 2;  /* bit 0: local -> remote finished (its dir freed), bit 1: remote */
 };
 
 NetlensDpi *_netlens_dpi_new (void);

@@ -62,6 +62,11 @@ _netlens_hex16 (guint16 value)
 
 /* ---- the record --------------------------------------------------------------------------- */
 
+/* docs/memory.md counts on these: one record per row with payload, one direction's state
+ * while it is read. */
+G_STATIC_ASSERT (sizeof (NetlensDpi) <= 88);
+G_STATIC_ASSERT (sizeof (NetlensDpiDir) <= 72);
+
 NetlensDpi *
 _netlens_dpi_new (void)
 {
@@ -380,6 +385,34 @@ feed_ssh (NetlensConnection *conn, NetlensDpi *dpi, NetlensDpiDir *dir, gboolean
     dir->done = TRUE;
 }
 
+/* A SYN without payload: its sender's ISN kept in the row until that direction's first
+ * payload byte (NETLENS_CONN_DPI_SYN_*), and who the client is until the DPI record exists. */
+static void
+note_bare_syn (NetlensConnection   *conn,
+               const NetlensPacket *pkt,
+               gboolean             from_local)
+{
+  guint8 bit = from_local ? NETLENS_CONN_DPI_SYN_LOCAL : NETLENS_CONN_DPI_SYN_REMOTE;
+  gboolean client_is_local = (pkt->tcp_flags & NETLENS_TCP_ACK) ? !from_local : from_local;
+
+  if ((conn->dpi_flags & (NETLENS_CONN_DPI_SYN_LOCAL | NETLENS_CONN_DPI_SYN_REMOTE)) == 0
+      && client_is_local)
+    conn->dpi_flags |= NETLENS_CONN_DPI_CLIENT_LOCAL;
+  if ((conn->dpi_flags & bit) == 0)
+    {
+      conn->dpi_flags |= bit;
+      conn->syn_seq[from_local ? 0 : 1] = pkt->tcp_seq;
+    }
+}
+
+static gboolean
+dir_is_done (const NetlensDpi *dpi,
+             guint             idx)
+{
+  return (dpi->dirs_done & (1u << idx)) != 0
+         || (dpi->dirs[idx] != NULL && dpi->dirs[idx]->done);
+}
+
 static gboolean
 inspect_tcp (NetlensConnection   *conn,
              const NetlensPacket *pkt,
@@ -392,7 +425,7 @@ inspect_tcp (NetlensConnection   *conn,
   gboolean syn = (pkt->tcp_flags & NETLENS_TCP_SYN) != 0;
   guint8 app_before = conn->app, app_state_before = conn->app_state;
   guint64 consumed_before;
-  gboolean from_client;
+  gboolean from_client, moved;
 
   if (dpi == NULL)
     {
@@ -402,35 +435,13 @@ inspect_tcp (NetlensConnection   *conn,
       if (pkt->payload_len == 0)
         {
           if (syn)
-            {
-              guint8 bit = from_local ? NETLENS_CONN_DPI_SYN_LOCAL : NETLENS_CONN_DPI_SYN_REMOTE;
-              gboolean client_is_local = (pkt->tcp_flags & NETLENS_TCP_ACK) ? !from_local
-                                                                             : from_local;
-
-              if ((conn->dpi_flags & (NETLENS_CONN_DPI_SYN_LOCAL | NETLENS_CONN_DPI_SYN_REMOTE))
-                  == 0 && client_is_local)
-                conn->dpi_flags |= NETLENS_CONN_DPI_CLIENT_LOCAL;
-              if ((conn->dpi_flags & bit) == 0)
-                {
-                  conn->dpi_flags |= bit;
-                  conn->syn_seq[idx] = pkt->tcp_seq;
-                }
-            }
+            note_bare_syn (conn, pkt, from_local);
           return FALSE;
         }
       dpi = ensure_dpi (conn);
+      /* What the bare SYNs would have set up. */
       if (conn->dpi_flags & (NETLENS_CONN_DPI_SYN_LOCAL | NETLENS_CONN_DPI_SYN_REMOTE))
-        {
-          /* What the bare SYNs would have set up. */
-          set_client (dpi, (conn->dpi_flags & NETLENS_CONN_DPI_CLIENT_LOCAL) != 0);
-          for (guint i = 0; i < 2; i++)
-            if (conn->dpi_flags & (i == 0 ? NETLENS_CONN_DPI_SYN_LOCAL : NETLENS_CONN_DPI_SYN_REMOTE))
-              {
-                if (dpi->dirs[i] == NULL)
-                  dpi->dirs[i] = g_new0 (NetlensDpiDir, 1);
-                _netlens_stream_add (&dpi->dirs[i]->stream, conn->syn_seq[i], TRUE, NULL, 0);
-              }
-        }
+        set_client (dpi, (conn->dpi_flags & NETLENS_CONN_DPI_CLIENT_LOCAL) != 0);
     }
   if (dpi->tcp_done)
     return FALSE;
@@ -438,7 +449,22 @@ inspect_tcp (NetlensConnection   *conn,
     set_client (dpi, (pkt->tcp_flags & NETLENS_TCP_ACK) ? !from_local : from_local);
 
   if (dpi->dirs[idx] == NULL)
-    dpi->dirs[idx] = g_new0 (NetlensDpiDir, 1);
+    {
+      /* A finished direction has given its state back: nothing more to read from it. */
+      if (dpi->dirs_done & (1u << idx))
+        return FALSE;
+      /* No payload this way yet: the direction costs nothing but its ISN in the row (a
+       * row waiting for its server's first bytes holds the DPI record only). */
+      if (pkt->payload_len == 0)
+        {
+          if (syn)
+            note_bare_syn (conn, pkt, from_local);
+          return FALSE;
+        }
+      dpi->dirs[idx] = g_new0 (NetlensDpiDir, 1);
+      if (conn->dpi_flags & (idx == 0 ? NETLENS_CONN_DPI_SYN_LOCAL : NETLENS_CONN_DPI_SYN_REMOTE))
+        _netlens_stream_add (&dpi->dirs[idx]->stream, conn->syn_seq[idx], TRUE, NULL, 0);
+    }
   dir = dpi->dirs[idx];
 
   if (dir->done)
@@ -527,21 +553,34 @@ inspect_tcp (NetlensConnection   *conn,
     dir_finish (dir);
 
 out:
-  if (dpi->dirs[0] != NULL && dpi->dirs[0]->done && dpi->dirs[1] != NULL && dpi->dirs[1]->done
-      && dpi->app != NETLENS_APP_SSH)
+  moved = dpi->app != NETLENS_APP_NONE
+          && dir->stream.consumed_total + dir->stream.len != consumed_before;
+  /* Finished directions give their state back (SSH keeps them: the segments after NEWKEYS
+   * are counted against next_seq). */
+  if (dpi->app != NETLENS_APP_SSH)
+    for (guint i = 0; i < 2; i++)
+      if (dpi->dirs[i] != NULL && dpi->dirs[i]->done)
+        {
+          g_clear_pointer (&dpi->dirs[i], dir_free);
+          dpi->dirs_done |= 1u << i;
+        }
+  if (dir_is_done (dpi, 0) && dir_is_done (dpi, 1) && dpi->app != NETLENS_APP_SSH)
     {
       dpi->tcp_done = TRUE;
       dpi_free_work (dpi);
     }
-  return conn->app != app_before || conn->app_state != app_state_before
-         || (dpi->dirs[idx] != NULL
-             && dpi->dirs[idx]->stream.consumed_total + dpi->dirs[idx]->stream.len
-                != consumed_before
-             && dpi->app != NETLENS_APP_NONE)
+  return conn->app != app_before || conn->app_state != app_state_before || moved
          || dpi->tcp_done;
 }
 
 /* ---- UDP ---------------------------------------------------------------------------------- */
+
+static void
+count_udp_packet (NetlensDpi *dpi)
+{
+  if (dpi->udp_packets < G_MAXUINT16)
+    dpi->udp_packets++;
+}
 
 static gboolean
 inspect_udp (NetlensConnection   *conn,
@@ -568,7 +607,7 @@ inspect_udp (NetlensConnection   *conn,
                   && _netlens_dns_looks_valid (data, len)))))
     {
       dpi = ensure_dpi (conn);
-      dpi->udp_packets++;
+      count_udp_packet (dpi);
       if (handle_dns_message (conn, dpi, data, len, from_local,
                               pkt->dns_noted ? NULL : names, pkt->ts_us)
           || conn->app == NETLENS_APP_NONE)
@@ -598,7 +637,7 @@ inspect_udp (NetlensConnection   *conn,
       NetlensState st;
 
       dpi = ensure_dpi (conn);
-      dpi->udp_packets++;
+      count_udp_packet (dpi);
       if (dpi->quic_state == NULL)
         {
           if (dpi->quic != NULL)
@@ -679,7 +718,8 @@ inspect_udp (NetlensConnection   *conn,
   if (conn->app == NETLENS_APP_NONE)
     {
       dpi = ensure_dpi (conn);
-      if (++dpi->udp_packets >= UDP_PROBE_PACKETS)
+      count_udp_packet (dpi);
+      if (dpi->udp_packets >= UDP_PROBE_PACKETS)
         {
           dpi->udp_done = TRUE;
           dpi_free_work (dpi);

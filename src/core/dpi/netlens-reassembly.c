@@ -19,6 +19,7 @@ _netlens_stream_clear (NetlensStream *stream)
   g_clear_pointer (&stream->buf, g_free);
   for (guint i = 0; i < stream->n_pending; i++)
     g_free (stream->pending[i].data);
+  g_free (stream->pending);
   memset (stream, 0, sizeof *stream);
 }
 
@@ -129,6 +130,8 @@ _netlens_stream_add (NetlensStream *stream,
           for (guint i = 0; i < stream->n_pending; i++)
             if (stream->pending[i].seq == seq && stream->pending[i].len >= len)
               return FALSE;  /* the same segment again */
+          if (stream->pending == NULL)
+            stream->pending = g_new (NetlensSegment, NETLENS_STREAM_MAX_PENDING);
           stream->pending[stream->n_pending].seq = seq;
           stream->pending[stream->n_pending].len = (guint32) len;
           stream->pending[stream->n_pending].data = g_memdup2 (data, len);
@@ -165,6 +168,8 @@ _netlens_stream_add (NetlensStream *stream,
         }
     }
   while (progress && !stream->overflow);
+  if (stream->n_pending == 0)
+    g_clear_pointer (&stream->pending, g_free);  /* the gap filled: give the slots back */
 
   return appended;
 }
