@@ -35,7 +35,12 @@ G_BEGIN_DECLS
 
 /* ---- small containers ---------------------------------------------------------------------- */
 
-/* Add a copy of TEXT (LEN bytes, or -1) unless it is already there or the list is full. */
+/* Result lists hold interned GRefStrings (shared by every row and snapshot that has them):
+ * a new list, and TEXT (LEN bytes, or -1) as such a string. */
+GPtrArray *_netlens_strlist_new      (void);
+char      *_netlens_strlist_intern   (const char *text,
+                                      gssize      len);
+/* Add TEXT (LEN bytes, or -1) unless it is already there or the list is full. */
 gboolean _netlens_strlist_add_unique (GPtrArray  **list,
                                       const char  *text,
                                       gssize       len);

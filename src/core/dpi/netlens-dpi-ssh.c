@@ -126,11 +126,15 @@ note_message (NetlensSshInfo *info,
               gboolean        from_client,
               guint8          code)
 {
+  char text[16];
+
   if (info->messages == NULL)
-    info->messages = g_ptr_array_new_with_free_func (g_free);
+    info->messages = _netlens_strlist_new ();
   if (info->messages->len < NETLENS_DPI_MAX_SSH_MESSAGES)
-    g_ptr_array_add (info->messages,
-                     g_strdup_printf ("%s:%u", from_client ? "c2s" : "s2c", code));
+    {
+      g_snprintf (text, sizeof text, "%s:%u", from_client ? "c2s" : "s2c", code);
+      g_ptr_array_add (info->messages, _netlens_strlist_intern (text, -1));
+    }
 }
 
 gsize

@@ -19,6 +19,33 @@
 
 /* ---- small containers ------------------------------------------------------------------- */
 
+/* The strings of result lists are interned GRefStrings: versions, ALPN ids, methods and
+ * names repeat across connections, so each is stored once per process, and a snapshot's copy
+ * takes references instead of duplicating (memory, docs/memory.md). */
+char *
+_netlens_strlist_intern (const char *text,
+                         gssize      len)
+{
+  char stack[256];
+  gsize n = len < 0 ? strlen (text) : (gsize) len;
+  g_autofree char *heap = NULL;
+  char *z;
+
+  /* g_ref_string_new_intern wants a NUL-terminated string */
+  if (len < 0)
+    return g_ref_string_new_intern (text);
+  z = n < sizeof stack ? stack : (heap = g_malloc (n + 1));
+  memcpy (z, text, n);
+  z[n] = '\0';
+  return g_ref_string_new_intern (z);
+}
+
+GPtrArray *
+_netlens_strlist_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) g_ref_string_release);
+}
+
 gboolean
 _netlens_strlist_add_unique (GPtrArray  **list,
                              const char  *text,
@@ -27,7 +54,7 @@ _netlens_strlist_add_unique (GPtrArray  **list,
   gsize n = len < 0 ? strlen (text) : (gsize) len;
 
   if (*list == NULL)
-    *list = g_ptr_array_new_with_free_func (g_free);
+    *list = _netlens_strlist_new ();
   for (guint i = 0; i < (*list)->len; i++)
     {
       const char *s = g_ptr_array_index (*list, i);
@@ -37,7 +64,7 @@ _netlens_strlist_add_unique (GPtrArray  **list,
     }
   if ((*list)->len >= NETLENS_DPI_MAX_LIST)
     return FALSE;
-  g_ptr_array_add (*list, g_strndup (text, n));
+  g_ptr_array_add (*list, _netlens_strlist_intern (text, (gssize) n));
   return TRUE;
 }
 
@@ -48,9 +75,9 @@ _netlens_strlist_copy (const GPtrArray *list)
 
   if (list == NULL)
     return NULL;
-  copy = g_ptr_array_new_full (list->len, g_free);
+  copy = g_ptr_array_new_full (list->len, (GDestroyNotify) g_ref_string_release);
   for (guint i = 0; i < list->len; i++)
-    g_ptr_array_add (copy, g_strdup (g_ptr_array_index ((GPtrArray *) list, i)));
+    g_ptr_array_add (copy, g_ref_string_acquire (g_ptr_array_index ((GPtrArray *) list, i)));
   return copy;
 }
 
