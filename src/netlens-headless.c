@@ -578,7 +578,7 @@ history_row (NetlensHistoryRow *row,
     return TRUE;
   if (h->json || h->jsonl)
     {
-      /* the stored export object, byte for byte */
+      /* the export object of the run that wrote it, byte for byte */
       g_string_truncate (h->line, 0);
       if (h->json)
         g_string_append (h->line, h->n == 0 ? "\n" : ",\n");

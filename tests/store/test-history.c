@@ -1166,6 +1166,114 @@ test_newer_schema (void)
   remove_db (path);
 }
 
+/* Strings of column COL of every row of SQL, in order; NULL for SQL NULL. */
+static GPtrArray *
+select_texts (const char *path,
+              const char *sql)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (out, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return out;
+}
+
+/* A schema 1 history (the export object stored in a "json" column beside its columns) is
+ * migrated on open: the column goes, the all-null "dpi" objects become NULL, and every row
+ * reads back with the export object it had, its buckets and its session. */
+static void
+test_migrate_v1 (void)
+{
+  g_autofree char *path = temp_db ("v1.sqlite");
+  g_autofree char *fixture = g_build_filename (g_getenv ("NETLENS_SOURCE_ROOT"), "tests", "store",
+                                               "history-v1.sql", NULL);
+  g_autofree char *dump = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) v1_json = NULL;
+  g_autoptr(GPtrArray) v1_dpi = NULL;
+  g_autoptr(GPtrArray) columns = NULL;
+  g_autoptr(GPtrArray) dpi_after = NULL;
+  TrafficSum before = { 0 }, after = { 0 };
+  NetlensHistory *history;
+  sqlite3 *db = NULL;
+  guint n_null_dpi = 0;
+  Collected c;
+
+  g_assert_true (g_file_get_contents (fixture, &dump, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA auto_vacuum = INCREMENTAL", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, dump, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 1; PRAGMA application_id = 1313622099;"
+                                 "PRAGMA journal_mode = WAL", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  v1_json = select_texts (path, "SELECT json FROM connections ORDER BY first_seen, id");
+  v1_dpi = select_texts (path, "SELECT dpi FROM connections ORDER BY first_seen, id");
+  g_assert_cmpuint (v1_json->len, ==, 15);
+  {
+    g_autoptr(GPtrArray) minutes = select_texts (path, "SELECT sum (tx) || ' ' || sum (rx) "
+                                                 "FROM program_minutes");
+    g_assert_cmpuint (sscanf (g_ptr_array_index (minutes, 0), "%" G_GUINT64_FORMAT " %"
+                              G_GUINT64_FORMAT, &before.tx, &before.rx), ==, 2);
+  }
+
+  history = netlens_history_open (path, &error);
+  g_assert_no_error (error);
+  netlens_history_set_retention (history, 0, 0);   /* the rows were written in 2026 */
+  collected_init (&c);
+  g_assert_true (netlens_history_query (history, 0, 0, collect_row, &c, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (c.json->len, ==, v1_json->len);
+  for (guint i = 0; i < c.json->len; i++)
+    {
+      /* the export object made again from the columns is the one schema 1 stored */
+      g_assert_cmpstr (g_ptr_array_index (c.json, i), ==, g_ptr_array_index (v1_json, i));
+      g_assert_cmpstr (g_ptr_array_index (c.dpi, i), ==, g_ptr_array_index (v1_dpi, i));
+    }
+  g_assert_true (netlens_history_query_traffic (history, 0, 0, NULL, sum_traffic, &after,
+                                                &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (after.tx, ==, before.tx);
+  g_assert_cmpuint (after.rx, ==, before.rx);
+  g_assert_cmpuint (after.tx + after.rx, >, 0);
+  collected_clear (&c);
+
+  /* it takes new rows as a new file does */
+  netlens_history_begin_session (history, "after the migration");
+  netlens_history_push (history, make_row (0, g_get_real_time () - 60 * SEC, 10 * SEC, 0));
+  g_assert_true (netlens_history_flush (history));
+  g_assert_cmpuint (count_rows (history, 0, 0), ==, 16);
+  netlens_history_close (history);
+
+  columns = select_texts (path, "SELECT name FROM pragma_table_info ('connections')");
+  for (guint i = 0; i < columns->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (columns, i), !=, "json");
+  dpi_after = select_texts (path, "SELECT dpi FROM connections");
+  for (guint i = 0; i < dpi_after->len; i++)
+    {
+      const char *dpi = g_ptr_array_index (dpi_after, i);
+      if (dpi == NULL)
+        n_null_dpi++;
+      else
+        g_assert_nonnull (strstr (dpi, "{\""));
+    }
+  /* three of the fixture's rows and the new one (make_row gives no DPI results) */
+  g_assert_cmpuint (n_null_dpi, ==, 4);
+  {
+    g_autoptr(GPtrArray) version = select_texts (path, "PRAGMA user_version");
+    g_assert_cmpstr (g_ptr_array_index (version, 0), ==,
+                     G_STRINGIFY (NETLENS_HISTORY_SCHEMA_VERSION));
+  }
+  remove_db (path);
+}
+
 static void
 test_damaged (void)
 {
@@ -1377,6 +1485,7 @@ main (int   argc,
   g_test_add_func ("/history/retention-size-while-writing", test_retention_size_while_writing);
   g_test_add_func ("/history/sigkill", test_sigkill);
   g_test_add_func ("/history/newer-schema", test_newer_schema);
+  g_test_add_func ("/history/migrate-v1", test_migrate_v1);
   g_test_add_func ("/history/damaged", test_damaged);
   g_test_add_func ("/history/queue-full", test_queue_full);
   g_test_add_func ("/history/clear", test_clear);

@@ -35,7 +35,8 @@
 
 G_DEFINE_QUARK (netlens-history-error-quark, netlens_history_error)
 
-/* Schema migrations: MIGRATIONS[v] takes a database from version v to v + 1. */
+/* Schema migrations: MIGRATIONS[v] takes a database from version v to v + 1 (with
+ * migrate_step() for what SQL alone does not say). */
 static const char *const migrations[] = {
   /* 0 -> 1 */
   "CREATE TABLE sessions ("
@@ -73,6 +74,10 @@ static const char *const migrations[] = {
   "CREATE TABLE program_minutes ("
   "  minute INTEGER NOT NULL, program TEXT NOT NULL, tx INTEGER NOT NULL, rx INTEGER NOT NULL,"
   "  PRIMARY KEY (minute, program)) WITHOUT ROWID;",
+  /* 1 -> 2: the export object is no longer stored beside the columns it is made of (it is
+   * rebuilt from them when read: half the bytes written per row), and a row without DPI
+   * results stores NULL rather than the all-null "dpi" object (migrate_step) */
+  "ALTER TABLE connections DROP COLUMN json;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == NETLENS_HISTORY_SCHEMA_VERSION);
@@ -91,7 +96,7 @@ static const char *const row_columns[] = {
   "peer_cgroup", "peer_app_id",
   "program",
   "country", "asn", "as_org", "timeout_s", "flags",
-  "dpi", "json",
+  "dpi",
   "written",
 };
 #define N_IDENTITY_COLUMNS 4
@@ -146,6 +151,24 @@ struct _NetlensHistory
   GHashTable   *live_offered;   /* (id << 16 | generation) -> last push (gint64 *) */
   gint64        live_pruned;
 };
+
+/* The "dpi" value of a row without DPI results: stored as NULL. */
+static const char *
+null_dpi_json (void)
+{
+  static gsize once;
+  static char *json;
+
+  if (g_once_init_enter (&once))
+    {
+      GString *s = g_string_new (NULL);
+
+      netlens_dpi_write_json (NULL, s);
+      json = g_string_free (s, FALSE);
+      g_once_init_leave (&once, 1);
+    }
+  return json;
+}
 
 /* ---- small SQLite helpers ---- */
 
@@ -371,6 +394,34 @@ corrupt:
   return FALSE;
 }
 
+/* What migration V (to V + 1) needs beyond its SQL, run before it. */
+static gboolean
+migrate_step (sqlite3     *db,
+              gint64       v,
+              GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (v != 1)
+    return TRUE;
+  /* 1 -> 2: the all-null "dpi" object becomes NULL */
+  rc = sqlite3_prepare_v2 (db, "UPDATE connections SET dpi = NULL WHERE dpi = ?1", -1, &stmt,
+                           NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, null_dpi_json (), -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, rc, "Cannot migrate the history");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 migrate (sqlite3     *db,
          GError     **error)
@@ -399,7 +450,7 @@ migrate (sqlite3     *db,
   for (gint64 v = version; v < NETLENS_HISTORY_SCHEMA_VERSION; v++)
     {
       g_debug ("Migrating the history schema from version %" G_GINT64_FORMAT, v);
-      if (!exec_sql (db, migrations[v], error))
+      if (!migrate_step (db, v, error) || !exec_sql (db, migrations[v], error))
         goto fail;
     }
   {
@@ -409,7 +460,12 @@ migrate (sqlite3     *db,
     if (!exec_sql (db, sql, error))
       goto fail;
   }
-  return exec_sql (db, "COMMIT", error);
+  if (!exec_sql (db, "COMMIT", error))
+    goto fail;
+  /* what a migration freed (1 -> 2: the export objects) goes back to the file system */
+  if (version > 0)
+    exec_sql (db, "PRAGMA incremental_vacuum", NULL);
+  return TRUE;
 
 fail:
   exec_sql (db, "ROLLBACK", NULL);
@@ -705,8 +761,7 @@ static void
 bind_row (sqlite3_stmt            *stmt,
           gint64                   session,
           const NetlensConnection *conn,
-          GString                 *dpi_json,
-          GString                 *json)
+          GString                 *dpi_json)
 {
   char proto_buf[32];
   char addr_buf[64];
@@ -764,8 +819,10 @@ bind_row (sqlite3_stmt            *stmt,
   bind_text (stmt, i++, conn->as_org);
   sqlite3_bind_int64 (stmt, i++, conn->timeout_s);
   sqlite3_bind_int (stmt, i++, conn->flags | (conn->extra_flags << 8));
-  sqlite3_bind_text (stmt, i++, dpi_json->str, (int) dpi_json->len, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, i++, json->str, (int) json->len, SQLITE_TRANSIENT);
+  if (dpi_json != NULL)
+    sqlite3_bind_text (stmt, i++, dpi_json->str, (int) dpi_json->len, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, i++);
   sqlite3_bind_int64 (stmt, i++, g_get_real_time ());
   g_assert (i == 1 + N_IDENTITY_COLUMNS + (int) G_N_ELEMENTS (row_columns));
 }
@@ -868,8 +925,7 @@ static int
 write_row (NetlensHistory    *history,
            gint64             session,
            NetlensConnection *conn,
-           GString           *dpi_json,
-           GString           *json)
+           GString           *dpi_json)
 {
   gint64 row_id = 0, prev_last = 0;
   guint64 prev_tx = 0, prev_rx = 0;
@@ -902,13 +958,14 @@ write_row (NetlensHistory    *history,
                 || (prev_ended && conn->ended == 0)))
     return SQLITE_OK;
 
+  /* the export object is not stored: the columns and the "dpi" value make it again */
   g_string_truncate (dpi_json, 0);
-  g_string_truncate (json, 0);
-  netlens_dpi_write_json (conn->dpi, dpi_json);
-  netlens_connection_write_json (conn, json);
+  if (conn->dpi != NULL)
+    netlens_dpi_write_json (conn->dpi, dpi_json);
 
   stmt = found ? history->update_stmt : history->insert_stmt;
-  bind_row (stmt, session, conn, dpi_json, json);
+  bind_row (stmt, session, conn,
+            dpi_json->len > 0 && strcmp (dpi_json->str, null_dpi_json ()) != 0 ? dpi_json : NULL);
   if (found)
     sqlite3_bind_int64 (stmt, 1, row_id);
   rc = sqlite3_step (stmt);
@@ -955,7 +1012,6 @@ write_batch (NetlensHistory *history,
              GPtrArray      *items)
 {
   g_autoptr(GString) dpi_json = g_string_sized_new (256);
-  g_autoptr(GString) json = g_string_sized_new (1024);
   g_autoptr(GError) error = NULL;
   gboolean new_default_session = FALSE;
   int rc = SQLITE_OK;
@@ -994,7 +1050,7 @@ write_batch (NetlensHistory *history,
               break;
             }
         }
-      rc = write_row (history, session, item->conn, dpi_json, json);
+      rc = write_row (history, session, item->conn, dpi_json);
     }
   if (rc != SQLITE_OK)
     {
@@ -1700,6 +1756,7 @@ netlens_history_query (NetlensHistory        *history,
 {
   g_autofree char *columns = select_columns ();
   g_autofree char *sql = NULL;
+  g_autoptr(GString) json = g_string_sized_new (1024);
   sqlite3_stmt *stmt = NULL;
   int rc;
 
@@ -1731,11 +1788,16 @@ netlens_history_query (NetlensHistory        *history,
           row.http_host = column_text (stmt, COL (http_host));
           row.service = column_text (stmt, COL (service));
           row.dpi_json = column_text (stmt, COL (dpi));
-          row.json = column_text (stmt, COL (json));
           /* the DPI results again, for sni:, http.host:, ssh: and the CSV columns;
-           * a damaged value leaves the row without them, not unreadable */
+           * a damaged value leaves the row without them, not unreadable.  NULL: none. */
           if (row.dpi_json != NULL)
             row.conn->dpi = netlens_dpi_from_json (row.dpi_json, row.conn, NULL);
+          else
+            row.dpi_json = null_dpi_json ();
+          /* the export object, made again from what is stored (schema 2 on) */
+          g_string_truncate (json, 0);
+          netlens_connection_write_json (row.conn, json);
+          row.json = json->str;
           more = func (&row, user_data);
           g_clear_pointer (&row.conn, netlens_connection_free);
           if (!more)
