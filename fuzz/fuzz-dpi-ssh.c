@@ -73,7 +73,7 @@ netlens_fuzz_dpi_ssh (const guint8 *data,
       for (guint i = 0; i < NETLENS_SSH_N_LISTS; i++)
         g_assert_nonnull (side.lists[i]);
     for (guint i = 0; i < NETLENS_SSH_N_LISTS; i++)
-      g_strfreev (side.lists[i]);
+      _netlens_ssh_list_free (side.lists[i]);
     software = _netlens_ssh_banner_software (banner);
   }
 

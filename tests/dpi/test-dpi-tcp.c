@@ -345,7 +345,7 @@ test_ssh_bad_kexinit (void)
       g_assert_null (s2.lists[0]);
     }
   for (int i = 0; i < NETLENS_SSH_N_LISTS; i++)
-    g_strfreev (side.lists[i]);
+    _netlens_ssh_list_free (side.lists[i]);
 }
 
 static void

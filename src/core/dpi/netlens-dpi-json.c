@@ -340,35 +340,37 @@ jnode_strlist (const JNode *n)
 
   if (n == NULL || n->type != J_ARRAY || n->items->len == 0)
     return NULL;
-  list = g_ptr_array_new_full (n->items->len, g_free);
+  /* interned, as DPI's own lists are (_netlens_strlist_copy takes references) */
+  list = _netlens_strlist_new ();
   for (guint i = 0; i < n->items->len; i++)
     {
       const JNode *item = g_ptr_array_index (n->items, i);
 
       if (item->type == J_STRING)
-        g_ptr_array_add (list, g_strdup (item->text));
+        g_ptr_array_add (list, _netlens_strlist_intern (item->text, -1));
     }
   return list;
 }
 
+/* A JSON array of strings -> a NULL-terminated array of interned strings, as the SSH
+ * dissector keeps its name-lists (_netlens_ssh_list_free). */
 static char **
 jnode_strv (const JNode *n)
 {
-  GStrvBuilder *b;
   char **v;
+  guint k = 0;
 
   if (n == NULL || n->type != J_ARRAY)
     return NULL;
-  b = g_strv_builder_new ();
+  v = g_new (char *, n->items->len + 1);
   for (guint i = 0; i < n->items->len; i++)
     {
       const JNode *item = g_ptr_array_index (n->items, i);
 
       if (item->type == J_STRING)
-        g_strv_builder_add (b, item->text);
+        v[k++] = _netlens_strlist_intern (item->text, -1);
     }
-  v = g_strv_builder_end (b);
-  g_strv_builder_unref (b);
+  v[k] = NULL;
   return v;
 }
 

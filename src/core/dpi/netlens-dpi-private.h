@@ -264,7 +264,8 @@ typedef struct
   char      *software;                /* "OpenSSH_7.4" */
   gboolean   kexinit;
   gboolean   newkeys;
-  char     **lists[NETLENS_SSH_N_LISTS];  /* KEXINIT name-lists, NULL until seen */
+  char     **lists[NETLENS_SSH_N_LISTS];  /* KEXINIT name-lists, NULL until seen: NULL-terminated
+                                       * arrays of interned GRefStrings (_netlens_ssh_list_free) */
   guint32    encrypted_segments;      /* payload segments after this side's NEWKEYS */
 } NetlensSshSide;
 
@@ -280,6 +281,7 @@ extern const char *const _netlens_ssh_list_names[NETLENS_SSH_N_LISTS];
 NetlensSshInfo *_netlens_ssh_info_new  (void);
 void            _netlens_ssh_info_free (NetlensSshInfo *info);
 NetlensSshInfo *_netlens_ssh_info_copy (const NetlensSshInfo *info);
+void            _netlens_ssh_list_free (char **list);
 /* The software part of a banner ("OpenSSH_7.4p1 Debian-10"), or NULL. */
 char           *_netlens_ssh_banner_software (const char *banner);
 /* One direction's bytes: the banner line, then binary packets until NEWKEYS.  Returns the

@@ -56,6 +56,16 @@ _netlens_ssh_banner_software (const char *banner)
   return end ? g_strndup (dash + 1, end - dash - 1) : g_strdup (dash + 1);
 }
 
+void
+_netlens_ssh_list_free (char **list)
+{
+  if (list == NULL)
+    return;
+  for (guint i = 0; list[i] != NULL; i++)
+    g_ref_string_release (list[i]);
+  g_free (list);
+}
+
 gboolean
 _netlens_ssh_parse_kexinit (NetlensSshSide *side,
                             const guint8   *payload,
@@ -94,8 +104,8 @@ _netlens_ssh_parse_kexinit (NetlensSshSide *side,
                   for (gsize q = start; q < p; q++)
                     ok &= payload[q] > 0x20 && payload[q] < 0x7f;
                   if (ok)
-                    g_ptr_array_add (names, g_strndup ((const char *) payload + start,
-                                                       p - start));
+                    g_ptr_array_add (names, _netlens_strlist_intern ((const char *) payload + start,
+                                                                     (gssize) (p - start)));
                 }
               start = p + 1;
             }
@@ -110,14 +120,14 @@ _netlens_ssh_parse_kexinit (NetlensSshSide *side,
 
   for (guint i = 0; i < NETLENS_SSH_N_LISTS; i++)
     {
-      g_strfreev (side->lists[i]);
+      _netlens_ssh_list_free (side->lists[i]);
       side->lists[i] = lists[i];
     }
   return TRUE;
 
 fail:
   for (guint i = 0; i < NETLENS_SSH_N_LISTS; i++)
-    g_strfreev (lists[i]);
+    _netlens_ssh_list_free (lists[i]);
   return FALSE;
 }
 
@@ -287,7 +297,7 @@ side_clear (NetlensSshSide *side)
   g_free (side->version);
   g_free (side->software);
   for (guint i = 0; i < NETLENS_SSH_N_LISTS; i++)
-    g_strfreev (side->lists[i]);
+    _netlens_ssh_list_free (side->lists[i]);
 }
 
 void
@@ -301,6 +311,22 @@ _netlens_ssh_info_free (NetlensSshInfo *info)
   g_free (info);
 }
 
+static char **
+ssh_list_copy (char **list)
+{
+  char **copy;
+  guint n;
+
+  if (list == NULL)
+    return NULL;
+  n = g_strv_length (list);
+  copy = g_new (char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    copy[i] = g_ref_string_acquire (list[i]);
+  copy[n] = NULL;
+  return copy;
+}
+
 static void
 side_copy (NetlensSshSide *dst, const NetlensSshSide *src)
 {
@@ -308,7 +334,7 @@ side_copy (NetlensSshSide *dst, const NetlensSshSide *src)
   dst->version = g_strdup (src->version);
   dst->software = g_strdup (src->software);
   for (guint i = 0; i < NETLENS_SSH_N_LISTS; i++)
-    dst->lists[i] = g_strdupv (src->lists[i]);
+    dst->lists[i] = ssh_list_copy (src->lists[i]);
 }
 
 NetlensSshInfo *
