@@ -11,6 +11,7 @@
 
 #include "netlens-groups.h"
 #include "netlens-group-row.h"
+#include "netlens-history-view.h"
 
 G_BEGIN_DECLS
 
@@ -42,5 +43,34 @@ NetlensGroupRow *netlens_groups_view_get_selected (NetlensGroupsView *self);
 void        netlens_groups_view_sort_by          (NetlensGroupsView *self,
                                                   const char        *column_id,
                                                   gboolean           descending);
+
+/* ---- a range of the history (the menu above the rows: Live, Last Hour, Today, …) ---- */
+
+/* The live groups again (netlens_groups_view_update()). */
+void        netlens_groups_view_show_live        (NetlensGroupsView       *self);
+/* The programs or hosts of a range of the history, read on the history's worker thread
+ * (the view fills in when it is done; it reads again each time it is shown).  SINCE and
+ * UNTIL: the custom range's texts (--since/--until syntax), else ignored.  While a range
+ * is shown, ::group-activated is for the History page (netlens_groups_view_get_range()). */
+void        netlens_groups_view_show_range       (NetlensGroupsView       *self,
+                                                  NetlensHistoryRangeKind  kind,
+                                                  const char              *since,
+                                                  const char              *until);
+/* Reads the range again (no-op when live). */
+void        netlens_groups_view_reload           (NetlensGroupsView       *self);
+/* FALSE when live; else the range (the texts are the custom range's, owned by the view). */
+gboolean    netlens_groups_view_get_range        (NetlensGroupsView       *self,
+                                                  NetlensHistoryRangeKind *kind,
+                                                  const char             **since,
+                                                  const char             **until);
+/* The groups on screen: the live ones, or the range's once read (NULL before). */
+NetlensGroups *netlens_groups_view_get_shown_groups (NetlensGroupsView    *self);
+/* Tests: whether a range is being read; the message shown instead of rows (no history,
+ * a damaged one, an empty range), or NULL; a cell's text as shown. */
+gboolean    netlens_groups_view_is_loading       (NetlensGroupsView       *self);
+const char *netlens_groups_view_get_message      (NetlensGroupsView       *self);
+char       *netlens_groups_view_dup_cell_text    (NetlensGroupsView       *self,
+                                                  NetlensGroupRow         *row,
+                                                  const char              *column_id);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "netlens-history-service.h"
@@ -25,6 +26,7 @@ typedef enum
   OP_SYNC,
   OP_QUERY,
   OP_KNOWN,
+  OP_GROUPS,
 } OpKind;
 
 typedef struct
@@ -123,6 +125,145 @@ collect_known (NetlensHistoryRow *row,
   g_hash_table_add (known, g_strdup_printf ("%u:%s", NETLENS_GROUP_PROCESS, program));
   g_hash_table_add (known, g_strdup_printf ("%u:%s", NETLENS_GROUP_HOST, host));
   return TRUE;
+}
+
+/* ---- a range's programs and hosts (netlens_history_service_groups_async) ---- */
+
+void
+netlens_history_groups_free (NetlensHistoryGroups *groups)
+{
+  if (groups == NULL)
+    return;
+  g_clear_pointer (&groups->groups, netlens_groups_free);
+  for (guint k = 0; k < NETLENS_N_GROUP_KINDS; k++)
+    g_clear_pointer (&groups->top[k], g_hash_table_unref);
+  g_free (groups);
+}
+
+typedef struct
+{
+  NetlensHistoryGroups *result;
+  /* per kind: group key -> (key of the other kind -> bytes) */
+  GHashTable           *peers[NETLENS_N_GROUP_KINDS];
+  guint32               next_id;
+} CollectGroups;
+
+static void
+add_peer_bytes (GHashTable *peers,
+                const char *key,
+                const char *peer,
+                guint64     bytes)
+{
+  GHashTable *of_key = g_hash_table_lookup (peers, key);
+  guint64 *sum;
+
+  if (of_key == NULL)
+    {
+      of_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_hash_table_insert (peers, g_strdup (key), of_key);
+    }
+  sum = g_hash_table_lookup (of_key, peer);
+  if (sum == NULL)
+    {
+      sum = g_new0 (guint64, 1);
+      g_hash_table_insert (of_key, g_strdup (peer), sum);
+    }
+  *sum += bytes;
+}
+
+static gboolean
+collect_group_row (NetlensHistoryRow *row,
+                   gpointer           data)
+{
+  CollectGroups *c = data;
+  NetlensConnection *conn = row->conn;
+  g_autofree char *program = netlens_group_key_for_process (conn);
+  g_autofree char *host = netlens_group_key_for_host (conn);
+  guint64 bytes = conn->rx_bytes + conn->tx_bytes;
+
+  /* row ids restart with every session: the groups get one id per stored row, and the
+   * row is counted, not open (the range's connections, their totals) */
+  conn->id = ++c->next_id;
+  netlens_groups_update (c->result->groups, conn);
+  netlens_groups_remove (c->result->groups, conn->id);
+  add_peer_bytes (c->peers[NETLENS_GROUP_PROCESS], program, host, bytes);
+  add_peer_bytes (c->peers[NETLENS_GROUP_HOST], host, program, bytes);
+  c->result->n_rows++;
+  return TRUE;
+}
+
+typedef struct
+{
+  const char *key;
+  guint64     bytes;
+} PeerBytes;
+
+static int
+cmp_peer_bytes (gconstpointer a,
+                gconstpointer b)
+{
+  const PeerBytes *x = a, *y = b;
+
+  if (x->bytes != y->bytes)
+    return x->bytes > y->bytes ? -1 : 1;
+  return strcmp (x->key, y->key);
+}
+
+/* Each group's busiest peers, most bytes first (at most NETLENS_HISTORY_GROUPS_TOP). */
+static GHashTable *
+top_peers (GHashTable *peers)
+{
+  GHashTable *top = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, peers);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_autoptr(GArray) sorted = g_array_new (FALSE, FALSE, sizeof (PeerBytes));
+      GHashTableIter inner;
+      gpointer peer, sum;
+      GStrvBuilder *builder = g_strv_builder_new ();
+
+      g_hash_table_iter_init (&inner, value);
+      while (g_hash_table_iter_next (&inner, &peer, &sum))
+        {
+          PeerBytes pb = { peer, *(guint64 *) sum };
+          g_array_append_val (sorted, pb);
+        }
+      g_array_sort (sorted, cmp_peer_bytes);
+      for (guint i = 0; i < MIN (sorted->len, NETLENS_HISTORY_GROUPS_TOP); i++)
+        g_strv_builder_add (builder, g_array_index (sorted, PeerBytes, i).key);
+      g_hash_table_insert (top, g_strdup (key), g_strv_builder_end (builder));
+      g_strv_builder_unref (builder);
+    }
+  return top;
+}
+
+static NetlensHistoryGroups *
+read_groups (NetlensHistory *history,
+             gint64          since,
+             gint64          until,
+             GError        **error)
+{
+  CollectGroups c = { 0 };
+  gboolean ok;
+
+  c.result = g_new0 (NetlensHistoryGroups, 1);
+  c.result->groups = netlens_groups_new ();
+  for (guint k = 0; k < NETLENS_N_GROUP_KINDS; k++)
+    c.peers[k] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_hash_table_unref);
+  ok = netlens_history_query (history, since, until, collect_group_row, &c, error);
+  for (guint k = 0; k < NETLENS_N_GROUP_KINDS; k++)
+    {
+      if (ok)
+        c.result->top[k] = top_peers (c.peers[k]);
+      g_hash_table_unref (c.peers[k]);
+    }
+  if (!ok)
+    g_clear_pointer (&c.result, netlens_history_groups_free);
+  return c.result;
 }
 
 static gboolean
@@ -256,6 +397,31 @@ worker_func (gpointer data,
             break;
           }
         g_task_return_pointer (op->task, known, (GDestroyNotify) g_hash_table_unref);
+        break;
+      }
+    case OP_GROUPS:
+      {
+        NetlensHistoryGroups *groups;
+
+        if (g_task_return_error_if_cancelled (op->task))
+          break;
+        if (history == NULL)
+          {
+            const GError *open_error = netlens_history_service_get_error (self);
+
+            if (open_error != NULL)
+              g_task_return_error (op->task, g_error_copy (open_error));
+            else
+              g_task_return_new_error (op->task, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_FAILED,
+                                       "%s", _("The history is off (Preferences)"));
+            break;
+          }
+        netlens_history_flush (history);   /* what was pushed before is in it */
+        groups = read_groups (history, op->since, op->until, &error);
+        if (groups == NULL)
+          g_task_return_error (op->task, g_steal_pointer (&error));
+        else
+          g_task_return_pointer (op->task, groups, (GDestroyNotify) netlens_history_groups_free);
         break;
       }
     case OP_SYNC:
@@ -567,6 +733,32 @@ NetlensHistoryRange *
 netlens_history_service_query_finish (NetlensHistoryService *self,
                                       GAsyncResult          *result,
                                       GError               **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+netlens_history_service_groups_async (NetlensHistoryService *self,
+                                      gint64                 since_us,
+                                      gint64                 until_us,
+                                      GCancellable          *cancellable,
+                                      GAsyncReadyCallback    callback,
+                                      gpointer               user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_GROUPS;
+  op->since = since_us;
+  op->until = until_us;
+  op->task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (op->task, netlens_history_service_groups_async);
+  queue_op (self, op);
+}
+
+NetlensHistoryGroups *
+netlens_history_service_groups_finish (NetlensHistoryService *self,
+                                       GAsyncResult          *result,
+                                       GError               **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -9,6 +9,7 @@
 
 #include <gio/gio.h>
 
+#include "netlens-groups.h"
 #include "netlens-history.h"
 #include "netlens-pipeline.h"
 #include "netlens-query.h"
@@ -101,6 +102,33 @@ void                   netlens_history_service_known_async  (NetlensHistoryServi
 GHashTable            *netlens_history_service_known_finish (NetlensHistoryService *self,
                                                              GAsyncResult          *result,
                                                              GError               **error);
+
+/* The programs and hosts of a range, read on the worker: every stored row whose time
+ * overlaps [SINCE_US, UNTIL_US] (0 = open) counted once, with its totals, into GROUPS (no
+ * row is open there, rates are 0).  TOP[kind]: group key -> NULL-terminated keys of the
+ * other kind (a program's hosts, a host's programs) with the most bytes, busiest first. */
+#define NETLENS_HISTORY_GROUPS_TOP 3
+
+typedef struct
+{
+  NetlensGroups *groups;
+  GHashTable    *top[NETLENS_N_GROUP_KINDS];
+  guint          n_rows;         /* connections in the range */
+} NetlensHistoryGroups;
+
+void                   netlens_history_groups_free          (NetlensHistoryGroups *groups);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetlensHistoryGroups, netlens_history_groups_free)
+
+/* Fails as netlens_history_service_query_async() does. */
+void                   netlens_history_service_groups_async  (NetlensHistoryService *self,
+                                                              gint64                 since_us,
+                                                              gint64                 until_us,
+                                                              GCancellable          *cancellable,
+                                                              GAsyncReadyCallback    callback,
+                                                              gpointer               user_data);
+NetlensHistoryGroups  *netlens_history_service_groups_finish (NetlensHistoryService *self,
+                                                              GAsyncResult          *result,
+                                                              GError               **error);
 
 /* Seconds a live row must have lived before its first periodic write, and between two. */
 #define NETLENS_HISTORY_SERVICE_LIVE_INTERVAL_S 60

@@ -769,12 +769,15 @@ refresh_detail (NetlensWindow *self)
       const NetlensGroup *g = NULL;
       g_autofree char *key = NULL;
 
-      /* the groups themselves are newer than the view's copies */
-      if (group_row != NULL)
-        g = netlens_groups_lookup (self->groups, kind, netlens_group_row_get_key (group_row));
+      NetlensGroups *groups = netlens_groups_view_get_shown_groups (groups_view);
+      gboolean live = !netlens_groups_view_get_range (groups_view, NULL, NULL, NULL);
+
+      /* the groups themselves are newer than the view's copies (live or a history range) */
+      if (group_row != NULL && groups != NULL)
+        g = netlens_groups_lookup (groups, kind, netlens_group_row_get_key (group_row));
       gtk_stack_set_visible_child_name (self->detail_stack, "group");
       show_group_detail (self, kind, g);
-      if (g != NULL)
+      if (g != NULL && live)
         key = g_strdup_printf ("%u:%s", kind, g->key);
       push_selection_sample (self, key, g ? g->rx_bytes : 0, g ? g->tx_bytes : 0);
       return;
@@ -1941,6 +1944,25 @@ on_group_activated_cb (NetlensGroupsView *view,
 {
   const NetlensGroup *g = netlens_groups_lookup (self->groups, netlens_groups_view_get_kind (view), key);
   g_autofree char *text = NULL;
+  NetlensHistoryRangeKind range;
+  const char *since, *until;
+
+  if (netlens_groups_view_get_range (view, &range, &since, &until))
+    {
+      /* a range of the history: its connections on the History page, same range */
+      NetlensHistoryView *history = NETLENS_HISTORY_VIEW (adw_view_stack_get_child_by_name (self->view_stack,
+                                                                                           "history"));
+
+      if (query == NULL)
+        return;
+      if (range == NETLENS_HISTORY_RANGE_CUSTOM)
+        netlens_history_view_set_custom (history, since, until);
+      else
+        netlens_history_view_set_range (history, range);
+      netlens_history_view_set_query (history, query);
+      adw_view_stack_set_visible_child_name (self->view_stack, "history");
+      return;
+    }
 
   /* the program's connections: by name (or app id, or executable), else by its pid */
   if (query != NULL)

@@ -299,6 +299,22 @@ test_views (void)
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "connections");
 }
 
+static GtkWidget *
+find_column_view (GtkWidget *widget)
+{
+  if (GTK_IS_COLUMN_VIEW (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_column_view (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_views_activate (void)
 {
@@ -321,9 +337,7 @@ test_views_activate (void)
   chosen = g_list_model_get_item (model, 0);
   g = netlens_group_row_get_group (chosen);
   g_assert_cmpuint (g->n_connections, >, 1);
-  for (columns = gtk_widget_get_first_child (GTK_WIDGET (hosts)); columns != NULL && !GTK_IS_COLUMN_VIEW (columns);
-       columns = gtk_widget_get_first_child (columns))
-    ;
+  columns = find_column_view (GTK_WIDGET (hosts));
   g_assert_nonnull (columns);
   gtk_selection_model_select_item (gtk_column_view_get_model (GTK_COLUMN_VIEW (columns)), 0, TRUE);
   WAIT_FOR (_netlens_window_get_detail_visible (window), 2000);
@@ -883,6 +897,154 @@ test_history_written (void)
   g_assert_cmpint (n[1], ==, n_sni);
 }
 
+/* The Processes and Hosts views over a range of the history: the file's rows, stored once
+ * per opening (K sessions), give the live groups' keys with K times their connections and
+ * bytes; read on the history's worker; an empty range says so; activating a program shows
+ * its stored connections on the History page, same range. */
+static void
+wait_history_view (NetlensHistoryView *view)
+{
+  WAIT_FOR (!netlens_history_view_is_loading (view), 20000);
+  g_assert_false (netlens_history_view_is_loading (view));
+}
+
+static void
+wait_groups_view (NetlensGroupsView *view)
+{
+  WAIT_FOR (!netlens_groups_view_is_loading (view), 20000);
+  g_assert_false (netlens_groups_view_is_loading (view));
+}
+
+static void
+check_range_groups (NetlensGroupKind kind,
+                    guint            sessions)
+{
+  NetlensGroupsView *view = _netlens_window_get_groups_view (window, kind);
+  NetlensGroups *live = _netlens_window_get_groups (window);
+  GListModel *model = netlens_groups_view_get_model (view);
+  guint n_live = netlens_groups_list (live, kind)->len;   /* the list is the groups' */
+  guint n_top = 0;
+
+  netlens_groups_view_show_range (view, NETLENS_HISTORY_RANGE_CUSTOM, "2000-01-01", NULL);
+  g_assert_true (netlens_groups_view_is_loading (view));   /* not read on this thread */
+  wait_groups_view (view);
+  g_assert_null (netlens_groups_view_get_message (view));
+  g_assert_true (netlens_groups_view_get_shown_groups (view) != live);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, n_live);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(NetlensGroupRow) row = g_list_model_get_item (model, i);
+      const NetlensGroup *g = netlens_group_row_get_group (row);
+      const NetlensGroup *l = netlens_groups_lookup (live, kind, g->key);
+      g_autofree char *open = netlens_groups_view_dup_cell_text (view, row, "open");
+      g_autofree char *top = netlens_groups_view_dup_cell_text (view, row, "top");
+      g_autofree char *expected = NULL;
+
+      g_assert_nonnull (l);
+      g_assert_cmpuint (g->n_connections, ==, sessions * l->n_connections);
+      g_assert_cmpuint (g->rx_bytes, ==, sessions * l->rx_bytes);
+      g_assert_cmpuint (g->tx_bytes, ==, sessions * l->tx_bytes);
+      g_assert_cmpuint (g->n_peers, ==, l->n_peers);
+      g_assert_cmpint (g->first_seen, ==, l->first_seen);
+      g_assert_cmpint (g->last_seen, ==, l->last_seen);
+      g_assert_cmpuint (g->n_open, ==, 0);
+      expected = g_strdup_printf ("%u", g->n_connections);
+      g_assert_cmpstr (open, ==, expected);
+      if (*top != '\0')
+        n_top++;
+      if (i == 0)
+        g_test_message ("%s range: %s: %u connections, top: %s", kind == NETLENS_GROUP_PROCESS
+                        ? "processes" : "hosts", g->label, g->n_connections, top);
+    }
+  /* every group has at least one peer (the busiest first) */
+  g_assert_cmpuint (n_top, ==, n_live);
+}
+
+static void
+test_history_ranges (void)
+{
+  AdwViewStack *stack = _netlens_window_get_view_stack (window);
+  NetlensGroupsView *processes = _netlens_window_get_groups_view (window, NETLENS_GROUP_PROCESS);
+  NetlensGroupsView *hosts = _netlens_window_get_groups_view (window, NETLENS_GROUP_HOST);
+  NetlensHistoryView *history = NETLENS_HISTORY_VIEW (adw_view_stack_get_child_by_name (stack, "history"));
+  GListModel *model = netlens_groups_view_get_model (processes);
+  g_autoptr(NetlensGroupRow) chosen = NULL;
+  GPtrArray *live_list;
+  NetlensHistoryRangeKind kind;
+  const char *since, *until;
+  GtkWidget *columns;
+  guint total = 0, sessions;
+
+  /* how many times the file was stored: the history's rows over the file's */
+  g_assert_true (netlens_history_service_sync (netlens_history_service_get_default ()));
+  adw_view_stack_set_visible_child_name (stack, "history");
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (history)), 2000);
+  netlens_history_view_set_custom (history, "2000-01-01", NULL);
+  netlens_history_view_set_query (history, "");
+  wait_history_view (history);
+  total = g_list_model_get_n_items (netlens_history_view_get_model (history));
+  sessions = total / export_rows->len;
+  g_assert_cmpuint (sessions, >=, 1);
+  g_assert_cmpuint (total % export_rows->len, ==, 0);
+  g_test_message ("%u stored rows: %u sessions of the file", total, sessions);
+
+  adw_view_stack_set_visible_child_name (stack, "hosts");
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (hosts)), 2000);
+  check_range_groups (NETLENS_GROUP_HOST, sessions);
+  adw_view_stack_set_visible_child_name (stack, "processes");
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (processes)), 2000);
+  check_range_groups (NETLENS_GROUP_PROCESS, sessions);
+  g_assert_true (netlens_groups_view_get_range (processes, &kind, &since, &until));
+  g_assert_cmpint (kind, ==, NETLENS_HISTORY_RANGE_CUSTOM);
+  g_assert_cmpstr (since, ==, "2000-01-01");
+
+  /* activating the busiest host (a file has no programs): its stored connections on the
+   * History page, same range */
+  adw_view_stack_set_visible_child_name (stack, "hosts");
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (hosts)), 2000);
+  wait_groups_view (hosts);
+  netlens_groups_view_sort_by (hosts, "rx", TRUE);
+  spin (50);
+  chosen = g_list_model_get_item (netlens_groups_view_get_model (hosts), 0);
+  columns = find_column_view (GTK_WIDGET (hosts));
+  g_assert_nonnull (columns);
+  g_signal_emit_by_name (columns, "activate", 0);
+  spin (50);
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "history");
+  wait_history_view (history);
+  g_assert_null (netlens_history_view_get_message (history));
+  g_test_message ("activated %s: %u rows on the History page", netlens_group_row_get_group (chosen)->label,
+                  g_list_model_get_n_items (netlens_history_view_get_model (history)));
+  /* name: also matches the DNS lookups of that name (to the resolver): at least the group's */
+  g_assert_cmpuint (g_list_model_get_n_items (netlens_history_view_get_model (history)), >=,
+                    netlens_group_row_get_group (chosen)->n_connections);
+  g_assert_cmpuint (g_list_model_get_n_items (netlens_history_view_get_model (history)), <, total);
+
+  /* the last hour has none of the file's (2015) rows: said, not an empty table */
+  adw_view_stack_set_visible_child_name (stack, "processes");
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (processes)), 2000);
+  netlens_groups_view_show_range (processes, NETLENS_HISTORY_RANGE_HOUR, NULL, NULL);
+  wait_groups_view (processes);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
+  g_assert_nonnull (netlens_groups_view_get_message (processes));
+  g_test_message ("last hour: %s", netlens_groups_view_get_message (processes));
+  /* a time that is not one */
+  netlens_groups_view_show_range (processes, NETLENS_HISTORY_RANGE_CUSTOM, "yesterday-ish", NULL);
+  g_assert_false (netlens_groups_view_is_loading (processes));
+  g_assert_nonnull (netlens_groups_view_get_message (processes));
+
+  /* Live again: the window's groups */
+  netlens_groups_view_show_live (processes);
+  netlens_groups_view_show_live (hosts);
+  g_assert_false (netlens_groups_view_get_range (processes, NULL, NULL, NULL));
+  g_assert_null (netlens_groups_view_get_message (processes));
+  live_list = netlens_groups_list (_netlens_window_get_groups (window), NETLENS_GROUP_PROCESS);
+  g_assert_true (netlens_groups_view_get_shown_groups (processes) == _netlens_window_get_groups (window));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, live_list->len);
+  netlens_history_view_set_query (history, "");
+  adw_view_stack_set_visible_child_name (stack, "connections");
+}
+
 /* Save Capture…: the opened file's packets, each with its row's comment. */
 typedef struct
 {
@@ -949,12 +1111,6 @@ test_save_capture (void)
 
 /* The History page: a custom range over the file's (2015) times, the query language on the
  * stored rows (DPI results included), the detail pane; a damaged database: a message. */
-static void
-wait_history_view (NetlensHistoryView *view)
-{
-  WAIT_FOR (!netlens_history_view_is_loading (view), 20000);
-  g_assert_false (netlens_history_view_is_loading (view));
-}
 
 static void
 test_history_view (void)
@@ -1005,6 +1161,20 @@ test_history_view (void)
   g_test_message ("damaged: %s", netlens_history_view_get_message (view));
   g_assert_nonnull (netlens_history_view_get_message (view));
   g_assert_nonnull (strstr (netlens_history_view_get_message (view), "damaged.sqlite"));
+  {
+    /* the Hosts view over a range of it: the same message, Live still works */
+    NetlensGroupsView *hosts = _netlens_window_get_groups_view (window, NETLENS_GROUP_HOST);
+
+    adw_view_stack_set_visible_child_name (stack, "hosts");
+    netlens_groups_view_show_range (hosts, NETLENS_HISTORY_RANGE_WEEK, NULL, NULL);
+    wait_groups_view (hosts);
+    g_test_message ("hosts, damaged: %s", netlens_groups_view_get_message (hosts));
+    g_assert_nonnull (strstr (netlens_groups_view_get_message (hosts), "damaged.sqlite"));
+    g_assert_cmpuint (g_list_model_get_n_items (netlens_groups_view_get_model (hosts)), ==, 0);
+    netlens_groups_view_show_live (hosts);
+    g_assert_null (netlens_groups_view_get_message (hosts));
+    g_assert_cmpuint (g_list_model_get_n_items (netlens_groups_view_get_model (hosts)), >, 0);
+  }
   adw_view_stack_set_visible_child_name (stack, "connections");
 }
 
@@ -1132,6 +1302,7 @@ main (int   argc,
   g_test_add_func ("/gui/window/export", test_export);
   g_test_add_func ("/gui/window/geoip", test_geoip);
   g_test_add_func ("/gui/window/history-written", test_history_written);
+  g_test_add_func ("/gui/window/history-ranges", test_history_ranges);
   g_test_add_func ("/gui/window/save-capture", test_save_capture);
   g_test_add_func ("/gui/window/history-view", test_history_view);
   g_test_add_func ("/gui/window/history-locked", test_history_locked);
