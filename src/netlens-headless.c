@@ -439,6 +439,165 @@ write_live_capture (LiveSpool                *spool,
   return code;
 }
 
+/* ---- a live run's long-lived rows, written while they run ---- */
+
+/* Issue 15: every long-lived connection is written at least once a minute, not only when it
+ * ends.  The window does this from its change sets; a headless live run has no window, so a
+ * thread of its own asks the workers for change sets a few times per interval (the workers
+ * answer between batches: the capture's hot path never waits on it) and offers each row that
+ * has lived an interval to the history (netlens_history_offer_live: at most once per interval
+ * per row).  A row that changed is remembered until it has been written, so that a row idle
+ * after its first minute is still written once.  NETLENS_HISTORY_LIVE_INTERVAL (seconds)
+ * shortens the interval for tests. */
+typedef struct
+{
+  NetlensPipeline *pipeline;
+  NetlensHistory  *history;
+  guint            interval_s;
+  GThread         *thread;
+  GMutex           lock;
+  GCond            cond;
+  gboolean         stop;
+  GHashTable      *pending;   /* row id -> NetlensConnection snapshot, changed and not yet written */
+  guint64          offered;   /* rows pushed by this thread */
+} LiveOffer;
+
+#define LIVE_INTERVAL_ENV "NETLENS_HISTORY_LIVE_INTERVAL"
+
+/* The interval: 60 s, or the environment's (1 to 3600 s).  FALSE with a message when bad. */
+static gboolean
+live_offer_interval (guint *interval_s)
+{
+  const char *text = g_getenv (LIVE_INTERVAL_ENV);
+  guint64 value;
+
+  *interval_s = 60;
+  if (text == NULL || *text == '\0')
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (text, 10, 1, 3600, &value, NULL))
+    {
+      g_printerr ("netlens: %s=%s: %s\n", LIVE_INTERVAL_ENV, text,
+                  _("not a number of seconds from 1 to 3600"));
+      return FALSE;
+    }
+  *interval_s = (guint) value;
+  return TRUE;
+}
+
+static void
+live_offer_collect (LiveOffer *lo)
+{
+  NetlensChangeSet *set;
+
+  while ((set = netlens_pipeline_pop_changes (lo->pipeline)) != NULL)
+    {
+      for (guint i = 0; i < set->updated->len; i++)
+        {
+          NetlensConnection *conn = g_ptr_array_index (set->updated, i);
+
+          /* ended rows go to the history through the row sink */
+          if (conn == NULL || conn->ended != 0)
+            continue;
+          set->updated->pdata[i] = NULL;   /* taken: the set's free function skips NULL */
+          g_hash_table_replace (lo->pending, GUINT_TO_POINTER (conn->id), conn);
+        }
+      for (guint i = 0; i < set->removed->len; i++)
+        g_hash_table_remove (lo->pending, GUINT_TO_POINTER (g_array_index (set->removed, guint32, i)));
+      netlens_change_set_free (set);
+    }
+}
+
+static void
+live_offer_write (LiveOffer *lo)
+{
+  const gint64 interval = (gint64) lo->interval_s * G_USEC_PER_SEC;
+  gint64 now = g_get_real_time ();   /* a live capture's clock: packets carry real time */
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, lo->pending);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      NetlensConnection *conn = value;
+
+      /* once it has lived an interval; then offer_live says when it was written last */
+      if (now - conn->first_seen < interval)
+        continue;
+      if (netlens_history_offer_live (lo->history, conn, now, lo->interval_s))
+        {
+          lo->offered++;
+          g_hash_table_iter_remove (&iter);
+        }
+    }
+}
+
+static gpointer
+live_offer_thread (gpointer data)
+{
+  LiveOffer *lo = data;
+  /* a few looks per interval: a row is written within about a quarter interval of its due */
+  const gint64 period = CLAMP ((gint64) lo->interval_s * G_USEC_PER_SEC / 4,
+                               G_USEC_PER_SEC / 4, 15 * G_USEC_PER_SEC);
+
+  g_mutex_lock (&lo->lock);
+  while (!lo->stop)
+    {
+      gint64 deadline = g_get_monotonic_time () + period;
+
+      while (!lo->stop && g_cond_wait_until (&lo->cond, &lo->lock, deadline))
+        ;
+      if (lo->stop)
+        break;
+      g_mutex_unlock (&lo->lock);
+      /* the sets asked for last time have arrived by now; ask for the next ones */
+      live_offer_collect (lo);
+      live_offer_write (lo);
+      netlens_pipeline_request_changes (lo->pipeline);
+      g_mutex_lock (&lo->lock);
+    }
+  g_mutex_unlock (&lo->lock);
+  return NULL;
+}
+
+/* Before the capture starts (change tracking is set up before the workers run). */
+static void
+live_offer_start (LiveOffer       *lo,
+                  NetlensPipeline *pipeline,
+                  NetlensHistory  *history,
+                  guint            interval_s)
+{
+  lo->pipeline = pipeline;
+  lo->history = history;
+  lo->interval_s = interval_s;
+  g_mutex_init (&lo->lock);
+  g_cond_init (&lo->cond);
+  lo->pending = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) netlens_connection_free);
+  netlens_pipeline_set_track_changes (pipeline, TRUE);
+  lo->thread = g_thread_new ("netlens-history-live", live_offer_thread, lo);
+}
+
+/* After the capture, before the pipeline finishes: its end writes every row anyway. */
+static void
+live_offer_stop (LiveOffer *lo)
+{
+  NetlensChangeSet *set;
+
+  if (lo->thread == NULL)
+    return;
+  g_mutex_lock (&lo->lock);
+  lo->stop = TRUE;
+  g_cond_signal (&lo->cond);
+  g_mutex_unlock (&lo->lock);
+  g_thread_join (lo->thread);
+  lo->thread = NULL;
+  while ((set = netlens_pipeline_pop_changes (lo->pipeline)) != NULL)
+    netlens_change_set_free (set);
+  g_clear_pointer (&lo->pending, g_hash_table_unref);
+  g_mutex_clear (&lo->lock);
+  g_cond_clear (&lo->cond);
+  g_debug ("history: %" G_GUINT64_FORMAT " live rows written while they ran", lo->offered);
+}
+
 static int
 run_live (NetlensOptions      *o,
           NetlensExportFormat  format,
@@ -454,8 +613,13 @@ run_live (NetlensOptions      *o,
   Sinks sinks = { 0 };
   gboolean ok;
   int code = NETLENS_EXIT_OK, history_code;
+  LiveOffer live_offer = { 0 };
+  guint live_interval = 60;
 
   LiveSpool spool = { NULL, -1, -1, NULL };
+
+  if (o->history_db != NULL && !o->no_history && !live_offer_interval (&live_interval))
+    return NETLENS_EXIT_USAGE;
 
   if (o->write_file != NULL)
     {
@@ -508,6 +672,8 @@ run_live (NetlensOptions      *o,
   sinks.export = export;
   sinks.geo = netlens_geo_open_default (NULL);
   netlens_pipeline_set_row_sink (pipeline, sinks_row, &sinks);
+  if (sinks.history != NULL)
+    live_offer_start (&live_offer, pipeline, sinks.history, live_interval);
 
   source.interface = o->interface;
   source.started_us = g_get_real_time ();
@@ -516,6 +682,7 @@ run_live (NetlensOptions      *o,
                                              spool.writer != NULL ? live_spool_packet : NULL,
                                              &spool, &error);
   source.ended_us = g_get_real_time ();
+  live_offer_stop (&live_offer);
   source.link_type = netlens_pipeline_get_link_type (pipeline);
   /* what was captured is kept, whatever stopped the capture */
   netlens_pipeline_finish (pipeline);
