@@ -110,11 +110,19 @@ typedef struct
 
 #define QUIC_CIDS_MAX 16384
 
+/* A row's QUIC results as the registry keeps them: one copy per registration, shared by the
+ * entries of its connection IDs. */
 typedef struct
 {
-  guint32     row_id;
-  gboolean    owned_by_client;  /* the ID names the client's end (packets to it go to the client) */
+  gint        ref_count;
   NetlensDpi *results;
+} QuicResults;
+
+typedef struct
+{
+  guint32      row_id;
+  gboolean     owned_by_client;  /* the ID names the client's end (packets to it go to the client) */
+  QuicResults *shared;
 } QuicEntry;
 
 static void
@@ -122,7 +130,11 @@ quic_entry_free (gpointer p)
 {
   QuicEntry *e = p;
 
-  netlens_dpi_free (e->results);
+  if (g_atomic_int_dec_and_test (&e->shared->ref_count))
+    {
+      netlens_dpi_free (e->shared->results);
+      g_free (e->shared);
+    }
   g_free (e);
 }
 
@@ -419,6 +431,7 @@ quic_register (NetlensConnection   *conn,
 {
   NetlensPipeline *self = user_data;
   guint8 dcid[20], scid[20], dl = 0, sl = 0;
+  QuicResults *shared = NULL;
 
   if (conn->dpi == NULL ||
       !netlens_dpi_quic_long_header_cids (pkt->payload, pkt->payload_len, dcid, &dl, scid, &sl))
@@ -435,11 +448,17 @@ quic_register (NetlensConnection   *conn,
       /* zero-length IDs identify nothing; short ones would join strangers */
       if (len < 4)
         continue;
+      if (shared == NULL)
+        {
+          shared = g_new0 (QuicResults, 1);
+          shared->results = netlens_dpi_copy_quic_results (conn->dpi);
+        }
+      g_atomic_int_inc (&shared->ref_count);
       e = g_new0 (QuicEntry, 1);
       e->row_id = conn->id;
       /* the destination ID of a packet from the client names the server's end */
       e->owned_by_client = (i == 0) ? !from_local : from_local;
-      e->results = netlens_dpi_copy_results (conn->dpi);
+      e->shared = shared;
       g_hash_table_replace (self->quic_cids, g_bytes_new (cid, len), e);
     }
   g_mutex_unlock (&self->quic_mutex);
@@ -469,7 +488,8 @@ quic_join (NetlensConnection   *conn,
           /* a packet to the client's ID comes from the server, and the other way round */
           gboolean sender_is_client = !e->owned_by_client;
 
-          netlens_dpi_join_quic (conn, e->results, sender_is_client ? from_local : !from_local);
+          netlens_dpi_join_quic (conn, e->shared->results,
+                                 sender_is_client ? from_local : !from_local);
           joined = TRUE;
         }
     }

@@ -388,8 +388,8 @@ typedef struct
 {
   guint8  *buf;               /* NETLENS_QUIC_CRYPTO_CAP bytes, lazily allocated */
   guint64  parsed;            /* bytes of the stream already handed to the TLS parser */
-  /* received ranges [start, end), sorted and merged */
-  guint64  ranges[16][2];
+  /* received ranges [start, end), sorted and merged (at most NETLENS_QUIC_CRYPTO_CAP) */
+  guint32  ranges[16][2];
   guint    n_ranges;
   gboolean done;
 } NetlensQuicCrypto;

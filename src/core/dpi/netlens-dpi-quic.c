@@ -515,7 +515,10 @@ _netlens_quic_parse_frames (NetlensQuicInfo   *info,
 
 struct _NetlensQuicState
 {
-  NetlensQuicCrypto crypto[2];        /* Initial space: [0] client, [1] server */
+  /* Initial space CRYPTO streams, [0] client, [1] server: allocated by the first decrypted
+   * Initial, freed once both are done (the ClientHello and ServerHello read); later Initials
+   * still yield their closes */
+  NetlensQuicCrypto *crypto;
   NetlensQuicKeys   client_keys;
   NetlensQuicKeys   server_keys;
   guint32           keys_version;
@@ -529,6 +532,7 @@ struct _NetlensQuicState
   guint             server_long_seen : 1;   /* Initial or Handshake from the server */
   guint             client_short_seen : 1;
   guint             server_short_seen : 1;
+  guint             crypto_done : 1;        /* both CRYPTO streams done and freed */
   guint             close_seen[2];          /* [0] client, [1] server */
   guint             decrypts;
 };
@@ -554,13 +558,22 @@ _netlens_quic_state_new_joined (gboolean client_is_local,
   return state;
 }
 
+static void
+quic_crypto_free (NetlensQuicState *state)
+{
+  if (state->crypto == NULL)
+    return;
+  _netlens_quic_crypto_clear (&state->crypto[0]);
+  _netlens_quic_crypto_clear (&state->crypto[1]);
+  g_clear_pointer (&state->crypto, g_free);
+}
+
 void
 _netlens_quic_state_free (NetlensQuicState *state)
 {
   if (state == NULL)
     return;
-  _netlens_quic_crypto_clear (&state->crypto[0]);
-  _netlens_quic_crypto_clear (&state->crypto[1]);
+  quic_crypto_free (state);
   memset (state, 0, sizeof *state);  /* keys do not linger in freed memory */
   g_free (state);
 }
@@ -608,6 +621,7 @@ handle_initial (NetlensQuicState            *state,
   gboolean from_client;
   gboolean changed = FALSE;
   guint closes_before;
+  NetlensQuicCrypto *crypto;
 
   if (state->decrypts >= QUIC_MAX_DECRYPTS)
     return FALSE;
@@ -674,10 +688,18 @@ handle_initial (NetlensQuicState            *state,
   state->recognised = TRUE;
   from_client = state->client_is_local == from_local;
   closes_before = info->closes ? info->closes->len : 0;
-  _netlens_quic_parse_frames (info, &state->crypto[from_client ? 0 : 1], from_client, plain,
-                              plain_len);
-  changed |= _netlens_quic_crypto_process (info, &state->crypto[from_client ? 0 : 1],
-                                           from_client);
+  if (state->crypto == NULL && !state->crypto_done)
+    state->crypto = g_new0 (NetlensQuicCrypto, 2);
+  crypto = state->crypto != NULL ? &state->crypto[from_client ? 0 : 1] : NULL;
+  _netlens_quic_parse_frames (info, crypto, from_client, plain, plain_len);
+  if (crypto != NULL)
+    changed |= _netlens_quic_crypto_process (info, crypto, from_client);
+  if (state->crypto != NULL && state->crypto[0].done && state->crypto[1].done)
+    {
+      /* both hellos read: a done stream takes no more bytes, so nothing is lost */
+      quic_crypto_free (state);
+      state->crypto_done = TRUE;
+    }
   if (info->closes != NULL && info->closes->len != closes_before)
     {
       state->close_seen[from_client ? 0 : 1] = TRUE;

@@ -198,6 +198,22 @@ netlens_dpi_copy_results (const NetlensDpi *dpi)
   return copy;
 }
 
+NetlensDpi *
+netlens_dpi_copy_quic_results (const NetlensDpi *dpi)
+{
+  NetlensDpi *copy;
+
+  if (dpi == NULL || dpi->quic == NULL)
+    return NULL;
+  copy = _netlens_dpi_new ();
+  copy->quic = _netlens_quic_info_copy (dpi->quic);
+  copy->app = dpi->app;
+  copy->client_known = dpi->client_known;
+  copy->client_is_local = dpi->client_is_local;
+  copy->copy = TRUE;
+  return copy;
+}
+
 static NetlensDpi *
 ensure_dpi (NetlensConnection *conn)
 {

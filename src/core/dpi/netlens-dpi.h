@@ -81,6 +81,9 @@ gboolean     netlens_dpi_quic_matches          (const NetlensDpi *dpi,
 void         netlens_dpi_join_quic             (NetlensConnection *conn,
                                                 const NetlensDpi  *from,
                                                 gboolean           client_is_local);
+/* What netlens_dpi_join_quic() reads of a row's results (its QUIC part), for the shared
+ * registry of QUIC connection IDs; NULL when DPI has no QUIC results. */
+NetlensDpi  *netlens_dpi_copy_quic_results     (const NetlensDpi  *dpi);
 
 /* ICMP/ICMPv6 and ARP detail (type, code, echo id/seq, ARP MACs): cheap, also with --no-dpi. */
 void         netlens_dpi_note_control      (NetlensConnection   *conn,
