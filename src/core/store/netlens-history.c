@@ -20,6 +20,7 @@
 #include "netlens-history.h"
 #include "netlens-export.h"
 #include "netlens-dpi.h"
+#include "netlens-json.h"
 
 /* "NLHS": PRAGMA application_id, so that another program's database is not taken for ours. */
 #define NETLENS_HISTORY_APPLICATION_ID 0x4E4C4853
@@ -28,6 +29,8 @@
 #define DEFAULT_BATCH_ROWS  500
 #define DEFAULT_BATCH_MS    1000
 #define RETENTION_CHUNKS_PER_BATCH 4
+/* A queue this many batches deep is written in one transaction (take_batch) */
+#define DEEP_QUEUE_BATCHES 4
 #define USEC_PER_MINUTE G_GINT64_CONSTANT (60000000)
 #define USEC_PER_DAY    G_GINT64_CONSTANT (86400000000)
 /* Traffic of one push is spread over at most this many minutes (a day). */
@@ -108,6 +111,33 @@ typedef struct
   gint64             pushed;   /* monotonic */
 } QueueItem;
 
+/* The traffic of one program in one minute, summed over a batch's rows.  PROGRAM belongs
+ * to a row of the batch. */
+typedef struct
+{
+  gint64      minute;
+  const char *program;
+  guint64     tx;
+  guint64     rx;
+} ProgramMinute;
+
+static guint
+program_minute_hash (gconstpointer p)
+{
+  const ProgramMinute *pm = p;
+
+  return g_str_hash (pm->program) ^ (guint) (pm->minute / USEC_PER_MINUTE);
+}
+
+static gboolean
+program_minute_equal (gconstpointer a,
+                      gconstpointer b)
+{
+  const ProgramMinute *x = a, *y = b;
+
+  return x->minute == y->minute && strcmp (x->program, y->program) == 0;
+}
+
 struct _NetlensHistory
 {
   char         *path;
@@ -121,6 +151,8 @@ struct _NetlensHistory
   sqlite3_stmt *update_stmt;
   sqlite3_stmt *conn_minute_stmt;
   sqlite3_stmt *program_minute_stmt;
+  /* The batch's traffic per (minute, program), written once per batch (ProgramMinute) */
+  GHashTable   *program_minutes;
 
   /* The reading connection (queries from any thread, one at a time). */
   GMutex        read_lock;
@@ -242,6 +274,18 @@ bind_text (sqlite3_stmt *stmt,
 {
   if (text != NULL)
     sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+/* Without a copy: TEXT must stay as it is until the statement has run. */
+static void
+bind_static (sqlite3_stmt *stmt,
+             int           index,
+             const char   *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
   else
     sqlite3_bind_null (stmt, index);
 }
@@ -489,6 +533,7 @@ prepare_statements (NetlensHistory  *history,
     { &history->program_minute_stmt,
       "INSERT INTO program_minutes (minute, program, tx, rx) VALUES (?1, ?2, ?3, ?4) "
       "ON CONFLICT (minute, program) DO UPDATE SET tx = tx + excluded.tx, rx = rx + excluded.rx" },
+    /* most rows are new: inserted without a lookup; an existing one is updated */
     { &history->insert_stmt, NULL },
     { &history->update_stmt, NULL },
   };
@@ -502,7 +547,7 @@ prepare_statements (NetlensHistory  *history,
   g_string_append (insert, ") VALUES (?1, ?2, ?3, ?4");
   for (guint i = 0; i < G_N_ELEMENTS (row_columns); i++)
     g_string_append_printf (insert, ", ?%u", i + 1 + N_IDENTITY_COLUMNS);
-  g_string_append (insert, ")");
+  g_string_append (insert, ") ON CONFLICT (session, conn_id, generation, first_seen) DO NOTHING");
   /* ?1 is the row id; ?2..?4 are bound but unused by the UPDATE */
   g_string_append (update, " WHERE id = ?1");
   stmts[3].sql = insert->str;
@@ -603,6 +648,8 @@ netlens_history_open (const char  *path,
   g_cond_init (&history->space);
   g_queue_init (&history->queue);
   history->live_offered = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  history->program_minutes = g_hash_table_new_full (program_minute_hash, program_minute_equal,
+                                                    g_free, NULL);
   history->queue_limit = DEFAULT_QUEUE_LIMIT;
   history->batch_rows = DEFAULT_BATCH_ROWS;
   history->batch_ms = DEFAULT_BATCH_MS;
@@ -748,23 +795,48 @@ bind_owner (sqlite3_stmt       *stmt,
     }
   sqlite3_bind_int64 (stmt, index, owner->pid);
   sqlite3_bind_int64 (stmt, index + 1, owner->uid);
-  bind_text (stmt, index + 2, owner->name);
-  bind_text (stmt, index + 3, owner->cmdline);
-  bind_text (stmt, index + 4, owner->user);
-  bind_text (stmt, index + 5, owner->exe);
-  bind_text (stmt, index + 6, owner->cgroup);
-  bind_text (stmt, index + 7, owner->app_id);
+  bind_static (stmt, index + 2, owner->name);
+  bind_static (stmt, index + 3, owner->cmdline);
+  bind_static (stmt, index + 4, owner->user);
+  bind_static (stmt, index + 5, owner->exe);
+  bind_static (stmt, index + 6, owner->cgroup);
+  bind_static (stmt, index + 7, owner->app_id);
 }
 
-/* Binds ?1..?4 (identity) and the row columns, in the order of row_columns. */
+/* The texts of a row made for its binding: they live until the statement has run. */
+typedef struct
+{
+  char protocol[32];
+  char laddr[64];
+  char raddr[64];
+} RowTexts;
+
+static const char *
+format_addr (NetlensFamily      family,
+             const NetlensAddr *addr,
+             char              *buf,
+             gsize              size)
+{
+  /* the export's formatters: inet_ntop's text without its sprintf */
+  if (family == NETLENS_FAMILY_IPV4)
+    buf[netlens_json_format_ipv4 (buf, addr->bytes)] = '\0';
+  else if (family == NETLENS_FAMILY_IPV6)
+    buf[netlens_json_format_ipv6 (buf, addr->bytes)] = '\0';
+  else
+    netlens_addr_to_string (family, addr, buf, size);
+  return buf;
+}
+
+/* Binds ?1..?4 (identity) and the row columns, in the order of row_columns, every one of
+ * them (the statements are not cleared between rows).  The texts are not copied: CONN,
+ * TEXTS and DPI_JSON must stay as they are until the statement has run. */
 static void
 bind_row (sqlite3_stmt            *stmt,
           gint64                   session,
           const NetlensConnection *conn,
-          GString                 *dpi_json)
+          GString                 *dpi_json,
+          RowTexts                *texts)
 {
-  char proto_buf[32];
-  char addr_buf[64];
   int i = 1;
 
   sqlite3_bind_int64 (stmt, i++, session);
@@ -775,22 +847,24 @@ bind_row (sqlite3_stmt            *stmt,
   sqlite3_bind_int (stmt, i++, conn->key.proto);
   sqlite3_bind_int (stmt, i++, conn->key.family);
   sqlite3_bind_int (stmt, i++, conn->key.ip_proto);
-  bind_text (stmt, i++, netlens_connection_protocol_name (conn, proto_buf, sizeof proto_buf));
+  bind_static (stmt, i++, netlens_connection_protocol_name (conn, texts->protocol,
+                                                            sizeof texts->protocol));
   sqlite3_bind_blob (stmt, i++, conn->key.laddr.bytes, sizeof conn->key.laddr.bytes,
-                     SQLITE_TRANSIENT);
+                     SQLITE_STATIC);
   sqlite3_bind_int (stmt, i++, conn->key.lport);
   sqlite3_bind_blob (stmt, i++, conn->key.raddr.bytes, sizeof conn->key.raddr.bytes,
-                     SQLITE_TRANSIENT);
+                     SQLITE_STATIC);
   sqlite3_bind_int (stmt, i++, conn->key.rport);
-  bind_text (stmt, i++, netlens_addr_to_string (conn->key.family, &conn->key.laddr,
-                                                addr_buf, sizeof addr_buf));
-  bind_text (stmt, i++, netlens_addr_to_string (conn->key.family, &conn->key.raddr,
-                                                addr_buf, sizeof addr_buf));
-  bind_text (stmt, i++, netlens_state_to_string (conn->state));
-  bind_text (stmt, i++, conn->app_state ? netlens_app_state_to_string (conn->app_state) : NULL);
-  bind_text (stmt, i++, conn->app ? netlens_app_to_string (conn->app) : NULL);
-  bind_text (stmt, i++, conn->end_reason ? netlens_end_reason_to_string (conn->end_reason) : NULL);
-  bind_text (stmt, i++, netlens_connection_get_service (conn));
+  bind_static (stmt, i++, format_addr (conn->key.family, &conn->key.laddr, texts->laddr,
+                                       sizeof texts->laddr));
+  bind_static (stmt, i++, format_addr (conn->key.family, &conn->key.raddr, texts->raddr,
+                                       sizeof texts->raddr));
+  bind_static (stmt, i++, netlens_state_to_string (conn->state));
+  bind_static (stmt, i++, conn->app_state ? netlens_app_state_to_string (conn->app_state) : NULL);
+  bind_static (stmt, i++, conn->app ? netlens_app_to_string (conn->app) : NULL);
+  bind_static (stmt, i++, conn->end_reason ? netlens_end_reason_to_string (conn->end_reason)
+                                           : NULL);
+  bind_static (stmt, i++, netlens_connection_get_service (conn));
   sqlite3_bind_int64 (stmt, i++, conn->last_seen);
   if (conn->ended != 0)
     sqlite3_bind_int64 (stmt, i++, conn->ended);
@@ -801,26 +875,26 @@ bind_row (sqlite3_stmt            *stmt,
   sqlite3_bind_int64 (stmt, i++, (gint64) conn->tx_bytes);
   sqlite3_bind_int64 (stmt, i++, conn->rx_packets);
   sqlite3_bind_int64 (stmt, i++, (gint64) conn->rx_bytes);
-  bind_text (stmt, i++, netlens_connection_get_best_name (conn));
-  bind_text (stmt, i++, netlens_connection_get_sni (conn));
-  bind_text (stmt, i++, netlens_connection_get_http_host (conn));
-  bind_text (stmt, i++, conn->dns_name);
-  bind_text (stmt, i++, conn->reverse_name);
+  bind_static (stmt, i++, netlens_connection_get_best_name (conn));
+  bind_static (stmt, i++, netlens_connection_get_sni (conn));
+  bind_static (stmt, i++, netlens_connection_get_http_host (conn));
+  bind_static (stmt, i++, conn->dns_name);
+  bind_static (stmt, i++, conn->reverse_name);
   bind_owner (stmt, i, conn->process);
   i += 8;
   bind_owner (stmt, i, conn->peer_process);
   i += 8;
-  bind_text (stmt, i++, netlens_history_program_key (conn));
-  bind_text (stmt, i++, conn->country);
+  bind_static (stmt, i++, netlens_history_program_key (conn));
+  bind_static (stmt, i++, conn->country);
   if (conn->asn != 0)
     sqlite3_bind_int64 (stmt, i++, conn->asn);
   else
     sqlite3_bind_null (stmt, i++);
-  bind_text (stmt, i++, conn->as_org);
+  bind_static (stmt, i++, conn->as_org);
   sqlite3_bind_int64 (stmt, i++, conn->timeout_s);
   sqlite3_bind_int (stmt, i++, conn->flags | (conn->extra_flags << 8));
   if (dpi_json != NULL)
-    sqlite3_bind_text (stmt, i++, dpi_json->str, (int) dpi_json->len, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, i++, dpi_json->str, (int) dpi_json->len, SQLITE_STATIC);
   else
     sqlite3_bind_null (stmt, i++);
   sqlite3_bind_int64 (stmt, i++, g_get_real_time ());
@@ -835,6 +909,7 @@ add_minute (NetlensHistory *history,
             guint64         tx,
             guint64         rx)
 {
+  ProgramMinute key, *pm;
   int rc;
 
   if (tx == 0 && rx == 0)
@@ -849,13 +924,43 @@ add_minute (NetlensHistory *history,
   if (rc != SQLITE_DONE)
     return rc;
 
-  sqlite3_bind_int64 (history->program_minute_stmt, 1, minute_us);
-  sqlite3_bind_text (history->program_minute_stmt, 2, program, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (history->program_minute_stmt, 3, (gint64) tx);
-  sqlite3_bind_int64 (history->program_minute_stmt, 4, (gint64) rx);
-  rc = sqlite3_step (history->program_minute_stmt);
-  sqlite3_reset (history->program_minute_stmt);
-  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  /* the program's minute is written once per batch (write_program_minutes) */
+  key.minute = minute_us;
+  key.program = program;
+  pm = g_hash_table_lookup (history->program_minutes, &key);
+  if (pm == NULL)
+    {
+      pm = g_new0 (ProgramMinute, 1);
+      pm->minute = minute_us;
+      pm->program = program;
+      g_hash_table_add (history->program_minutes, pm);
+    }
+  pm->tx += tx;
+  pm->rx += rx;
+  return SQLITE_OK;
+}
+
+/* The batch's per-program minutes, one statement each, inside its transaction. */
+static int
+write_program_minutes (NetlensHistory *history)
+{
+  GHashTableIter iter;
+  ProgramMinute *pm;
+  int rc = SQLITE_OK;
+
+  g_hash_table_iter_init (&iter, history->program_minutes);
+  while (rc == SQLITE_OK && g_hash_table_iter_next (&iter, (gpointer *) &pm, NULL))
+    {
+      sqlite3_bind_int64 (history->program_minute_stmt, 1, pm->minute);
+      sqlite3_bind_text (history->program_minute_stmt, 2, pm->program, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (history->program_minute_stmt, 3, (gint64) pm->tx);
+      sqlite3_bind_int64 (history->program_minute_stmt, 4, (gint64) pm->rx);
+      rc = sqlite3_step (history->program_minute_stmt);
+      sqlite3_reset (history->program_minute_stmt);
+      rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+  g_hash_table_remove_all (history->program_minutes);
+  return rc;
 }
 
 static gint64
@@ -929,9 +1034,28 @@ write_row (NetlensHistory    *history,
 {
   gint64 row_id = 0, prev_last = 0;
   guint64 prev_tx = 0, prev_rx = 0;
-  gboolean found = FALSE, prev_ended = FALSE;
-  sqlite3_stmt *stmt;
+  gboolean prev_ended = FALSE;
+  RowTexts texts;
   int rc;
+
+  /* the export object is not stored: the columns and the "dpi" value make it again */
+  g_string_truncate (dpi_json, 0);
+  if (conn->dpi != NULL)
+    netlens_dpi_write_json (conn->dpi, dpi_json);
+  if (dpi_json->len > 0 && strcmp (dpi_json->str, null_dpi_json ()) == 0)
+    g_string_truncate (dpi_json, 0);
+
+  /* Most rows are written once (at their end): insert, and look the row up only when it
+   * is there already (ON CONFLICT DO NOTHING changes nothing then). */
+  bind_row (history->insert_stmt, session, conn, dpi_json->len > 0 ? dpi_json : NULL, &texts);
+  rc = sqlite3_step (history->insert_stmt);
+  sqlite3_reset (history->insert_stmt);
+  if (rc != SQLITE_DONE)
+    return rc;
+  if (sqlite3_changes (history->db) > 0)
+    return add_traffic (history, sqlite3_last_insert_rowid (history->db),
+                        netlens_history_program_key (conn), conn->first_seen, conn->last_seen,
+                        conn->tx_bytes, conn->rx_bytes);
 
   sqlite3_bind_int64 (history->find_stmt, 1, session);
   sqlite3_bind_int64 (history->find_stmt, 2, conn->id);
@@ -940,7 +1064,6 @@ write_row (NetlensHistory    *history,
   rc = sqlite3_step (history->find_stmt);
   if (rc == SQLITE_ROW)
     {
-      found = TRUE;
       row_id = sqlite3_column_int64 (history->find_stmt, 0);
       prev_tx = (guint64) sqlite3_column_int64 (history->find_stmt, 1);
       prev_rx = (guint64) sqlite3_column_int64 (history->find_stmt, 2);
@@ -948,37 +1071,26 @@ write_row (NetlensHistory    *history,
       prev_ended = sqlite3_column_type (history->find_stmt, 4) != SQLITE_NULL;
     }
   sqlite3_reset (history->find_stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+  if (rc == SQLITE_DONE)
+    return SQLITE_CORRUPT;   /* the insert found it, the lookup does not */
+  if (rc != SQLITE_ROW)
     return rc;
 
   /* A periodic snapshot that arrives after the row's end (another thread took it) is older
    * than what is stored: keep the newer state. */
-  if (found && (conn->last_seen < prev_last
-                || conn->tx_bytes < prev_tx || conn->rx_bytes < prev_rx
-                || (prev_ended && conn->ended == 0)))
+  if (conn->last_seen < prev_last || conn->tx_bytes < prev_tx || conn->rx_bytes < prev_rx
+      || (prev_ended && conn->ended == 0))
     return SQLITE_OK;
 
-  /* the export object is not stored: the columns and the "dpi" value make it again */
-  g_string_truncate (dpi_json, 0);
-  if (conn->dpi != NULL)
-    netlens_dpi_write_json (conn->dpi, dpi_json);
-
-  stmt = found ? history->update_stmt : history->insert_stmt;
-  bind_row (stmt, session, conn,
-            dpi_json->len > 0 && strcmp (dpi_json->str, null_dpi_json ()) != 0 ? dpi_json : NULL);
-  if (found)
-    sqlite3_bind_int64 (stmt, 1, row_id);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
+  bind_row (history->update_stmt, session, conn, dpi_json->len > 0 ? dpi_json : NULL, &texts);
+  sqlite3_bind_int64 (history->update_stmt, 1, row_id);
+  rc = sqlite3_step (history->update_stmt);
+  sqlite3_reset (history->update_stmt);
   if (rc != SQLITE_DONE)
     return rc;
-  if (!found)
-    row_id = sqlite3_last_insert_rowid (history->db);
 
-  return add_traffic (history, row_id, netlens_history_program_key (conn),
-                      found ? prev_last : conn->first_seen, conn->last_seen,
-                      conn->tx_bytes - prev_tx, conn->rx_bytes - prev_rx);
+  return add_traffic (history, row_id, netlens_history_program_key (conn), prev_last,
+                      conn->last_seen, conn->tx_bytes - prev_tx, conn->rx_bytes - prev_rx);
 }
 
 static void
@@ -1052,6 +1164,9 @@ write_batch (NetlensHistory *history,
         }
       rc = write_row (history, session, item->conn, dpi_json);
     }
+  if (rc == SQLITE_OK)
+    rc = write_program_minutes (history);
+  g_hash_table_remove_all (history->program_minutes);
   if (rc != SQLITE_OK)
     {
       set_sqlite_error (&error, history->db, rc, "Cannot write to the history");
@@ -1255,13 +1370,20 @@ netlens_history_get_size (NetlensHistory *history)
 
 /* ---- the writer ---- */
 
-/* Takes up to BATCH_ROWS items off the queue; called with LOCK held. */
+/* Takes up to BATCH_ROWS items off the queue; called with LOCK held.  When someone waits
+ * for all of it (a flush, the end of a file) or it is deep (rows end faster than batches
+ * are written: a capture's end), up to the queue limit: one transaction, one sync, instead
+ * of one per BATCH_ROWS. */
 static GPtrArray *
-take_batch (NetlensHistory *history)
+take_batch (NetlensHistory *history,
+            gboolean        all)
 {
   GPtrArray *items = g_ptr_array_new_with_free_func (queue_item_free);
+  guint limit = history->batch_rows;
 
-  while (items->len < history->batch_rows && history->queue.length > 0)
+  if (all || history->queue.length >= DEEP_QUEUE_BATCHES * history->batch_rows)
+    limit = MAX (history->queue_limit, history->batch_rows);
+  while (items->len < limit && history->queue.length > 0)
     g_ptr_array_add (items, g_queue_pop_head (&history->queue));
   return items;
 }
@@ -1296,7 +1418,7 @@ writer_thread (gpointer data)
 
       flush_target = history->flush_requested;
       flushing = flush_target != history->flush_done;
-      items = take_batch (history);
+      items = take_batch (history, flushing || history->stopping);
       g_cond_broadcast (&history->space);
       history->writing = TRUE;
       g_mutex_unlock (&history->lock);
@@ -1441,7 +1563,7 @@ netlens_history_flush (NetlensHistory *history)
     {
       while (history->queue.length > 0)
         {
-          g_autoptr(GPtrArray) items = take_batch (history);
+          g_autoptr(GPtrArray) items = take_batch (history, TRUE);
 
           g_mutex_unlock (&history->lock);
           write_batch (history, items);
@@ -1574,7 +1696,7 @@ netlens_history_close (NetlensHistory *history)
       g_mutex_lock (&history->lock);
       while (history->queue.length > 0)
         {
-          g_autoptr(GPtrArray) items = take_batch (history);
+          g_autoptr(GPtrArray) items = take_batch (history, TRUE);
           g_mutex_unlock (&history->lock);
           write_batch (history, items);
           g_mutex_lock (&history->lock);
@@ -1591,6 +1713,7 @@ netlens_history_close (NetlensHistory *history)
 
   g_clear_error (&history->error);
   g_clear_pointer (&history->live_offered, g_hash_table_unref);
+  g_clear_pointer (&history->program_minutes, g_hash_table_unref);
   g_mutex_clear (&history->db_lock);
   g_mutex_clear (&history->read_lock);
   g_mutex_clear (&history->lock);
