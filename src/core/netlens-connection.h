@@ -129,6 +129,12 @@ enum
   NETLENS_CONN_DPI_SYN_LOCAL    = 1 << 1,  /* a SYN from the local side: syn_seq[0] */
   NETLENS_CONN_DPI_SYN_REMOTE   = 1 << 2,  /* a SYN from the remote side: syn_seq[1] */
   NETLENS_CONN_DPI_CLIENT_LOCAL = 1 << 3,  /* the first SYN made the local side the client */
+  /* A TCP row whose DPI record held nothing but these (no app yet, no direction being read)
+   * keeps them here instead, and the record is freed (netlens-dpi.c, fold_empty_record). */
+  NETLENS_CONN_DPI_CLIENT_KNOWN = 1 << 4,
+  NETLENS_CONN_DPI_CLIENT_IS_LOCAL = 1 << 5,
+  NETLENS_CONN_DPI_DIR_DONE_LOCAL = 1 << 6,   /* local -> remote: detection gave up */
+  NETLENS_CONN_DPI_DIR_DONE_REMOTE = 1 << 7,
 };
 
 /* A row of the connection table.  Plain struct, owned by one worker's shard;

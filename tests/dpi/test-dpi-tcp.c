@@ -393,9 +393,44 @@ test_unknown_stops (void)
   send_at (&f, TRUE, 1, junk, sizeof junk, NETLENS_TCP_ACK);
   send_at (&f, FALSE, 1, junk, sizeof junk, NETLENS_TCP_ACK);
   g_assert_cmpint (f.conn.app, ==, NETLENS_APP_NONE);
-  g_assert_true (f.conn.dpi->tcp_done);
+  /* nothing learned: no record kept (memory), the row's flag says it is finished */
+  g_assert_null (f.conn.dpi);
   g_assert_true (f.conn.dpi_flags & NETLENS_CONN_DPI_DONE);
   g_assert_false (send_at (&f, TRUE, 101, junk, sizeof junk, NETLENS_TCP_ACK));
+  g_assert_null (f.conn.dpi);
+  flow_clear (&f);
+}
+
+/* The client's bytes were not recognised and the row waits for its server: it holds no DPI
+ * record (its state is in the row's flags), the client direction stays finished, and the
+ * server's first bytes are still read. */
+static void
+test_unknown_client_then_server (void)
+{
+  Flow f;
+  guint8 junk[100];
+  static const char banner[] = "SSH-2.0-OpenSSH_9.2\r\n";
+
+  memset (junk, 0xab, sizeof junk);
+  flow_init (&f, 40000, 2222);
+  handshake (&f);
+  send_at (&f, TRUE, 1, junk, sizeof junk, NETLENS_TCP_ACK);
+  g_assert_null (f.conn.dpi);
+  g_assert_true (f.conn.dpi_flags & NETLENS_CONN_DPI_DIR_DONE_LOCAL);
+  g_assert_false (f.conn.dpi_flags & NETLENS_CONN_DPI_DONE);
+  /* the client's next bytes, even a banner, are not read again; an ACK costs nothing */
+  g_assert_false (send_at (&f, TRUE, 101, banner, strlen (banner), NETLENS_TCP_ACK));
+  g_assert_false (send_at (&f, FALSE, 1, NULL, 0, NETLENS_TCP_ACK));
+  g_assert_null (f.conn.dpi);
+
+  g_assert_true (send_at (&f, FALSE, 1, banner, strlen (banner), NETLENS_TCP_ACK));
+  g_assert_cmpint (f.conn.app, ==, NETLENS_APP_SSH);
+  g_assert_nonnull (f.conn.dpi);
+  g_assert_false (f.conn.dpi_flags & NETLENS_CONN_DPI_DIR_DONE_LOCAL);
+  g_assert_nonnull (f.conn.dpi->ssh);
+  /* the local side is the client (its SYN): the remote software is the server's banner */
+  g_assert_cmpstr (netlens_dpi_get_ssh_software (f.conn.dpi), ==, "OpenSSH_9.2");
+  g_assert_null (f.conn.dpi->ssh->client.version);
   flow_clear (&f);
 }
 
@@ -441,6 +476,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dpi/ssh/bad-kexinit", test_ssh_bad_kexinit);
   g_test_add_func ("/dpi/dns/tcp", test_dns_tcp);
   g_test_add_func ("/dpi/tcp/unknown-stops", test_unknown_stops);
+  g_test_add_func ("/dpi/tcp/unknown-client-then-server", test_unknown_client_then_server);
   g_test_add_func ("/dpi/tcp/reassembly-bounds", test_reassembly_bounds);
   return g_test_run ();
 }

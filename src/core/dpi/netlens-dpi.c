@@ -448,6 +448,50 @@ note_bare_syn (NetlensConnection   *conn,
     }
 }
 
+#define FOLD_FLAGS (NETLENS_CONN_DPI_CLIENT_KNOWN | NETLENS_CONN_DPI_CLIENT_IS_LOCAL \
+                    | NETLENS_CONN_DPI_DIR_DONE_LOCAL | NETLENS_CONN_DPI_DIR_DONE_REMOTE)
+
+/* A TCP row's record that holds nothing but who the client is and which direction gave up
+ * (no app detected yet, no direction being read: the usual row waiting for its server's first
+ * bytes after the client's were not recognised) goes back into the row's flags, so such a
+ * row costs no DPI memory.  Outputs do not change: a record without results writes as none. */
+static void
+fold_empty_record (NetlensConnection *conn)
+{
+  NetlensDpi *dpi = conn->dpi;
+
+  if (dpi->app != NETLENS_APP_NONE || dpi->http != NULL || dpi->tls != NULL || dpi->dns != NULL
+      || dpi->ssh != NULL || dpi->quic != NULL || dpi->icmp != NULL || dpi->arp != NULL
+      || dpi->dirs[0] != NULL || dpi->dirs[1] != NULL || dpi->quic_state != NULL
+      || dpi->udp_packets != 0 || dpi->dns_messages != 0 || dpi->mdns || dpi->udp_done)
+    return;
+  conn->dpi_flags &= ~FOLD_FLAGS;
+  if (dpi->client_known)
+    conn->dpi_flags |= NETLENS_CONN_DPI_CLIENT_KNOWN;
+  if (dpi->client_is_local)
+    conn->dpi_flags |= NETLENS_CONN_DPI_CLIENT_IS_LOCAL;
+  if (dpi->dirs_done & 1)
+    conn->dpi_flags |= NETLENS_CONN_DPI_DIR_DONE_LOCAL;
+  if (dpi->dirs_done & 2)
+    conn->dpi_flags |= NETLENS_CONN_DPI_DIR_DONE_REMOTE;
+  if (dpi->tcp_done)
+    conn->dpi_flags |= NETLENS_CONN_DPI_DONE;
+  g_clear_pointer (&conn->dpi, netlens_dpi_free);
+}
+
+static void
+unfold_record (NetlensConnection *conn,
+               NetlensDpi        *dpi)
+{
+  if (conn->dpi_flags & NETLENS_CONN_DPI_CLIENT_KNOWN)
+    set_client (dpi, (conn->dpi_flags & NETLENS_CONN_DPI_CLIENT_IS_LOCAL) != 0);
+  if (conn->dpi_flags & NETLENS_CONN_DPI_DIR_DONE_LOCAL)
+    dpi->dirs_done |= 1;
+  if (conn->dpi_flags & NETLENS_CONN_DPI_DIR_DONE_REMOTE)
+    dpi->dirs_done |= 2;
+  conn->dpi_flags &= ~FOLD_FLAGS;
+}
+
 static gboolean
 dir_is_done (const NetlensDpi *dpi,
              guint             idx)
@@ -481,7 +525,12 @@ inspect_tcp (NetlensConnection   *conn,
             note_bare_syn (conn, pkt, from_local);
           return FALSE;
         }
+      /* a direction that gave up on a folded record: nothing more to read from it */
+      if (conn->dpi_flags & (from_local ? NETLENS_CONN_DPI_DIR_DONE_LOCAL
+                                        : NETLENS_CONN_DPI_DIR_DONE_REMOTE))
+        return FALSE;
       dpi = ensure_dpi (conn);
+      unfold_record (conn, dpi);
       /* What the bare SYNs would have set up. */
       if (conn->dpi_flags & (NETLENS_CONN_DPI_SYN_LOCAL | NETLENS_CONN_DPI_SYN_REMOTE))
         set_client (dpi, (conn->dpi_flags & NETLENS_CONN_DPI_CLIENT_LOCAL) != 0);
@@ -795,6 +844,8 @@ netlens_dpi_inspect (NetlensConnection   *conn,
   /* A finished row: later packets skip inspection altogether (see the table). */
   if (conn->dpi != NULL && (conn->dpi->tcp_done || conn->dpi->udp_done))
     conn->dpi_flags |= NETLENS_CONN_DPI_DONE;
+  if (conn->dpi != NULL && pkt->proto == NETLENS_PROTO_TCP && !conn->dpi->copy)
+    fold_empty_record (conn);
   return changed;
 }
 
