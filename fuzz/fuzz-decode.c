@@ -54,6 +54,27 @@ netlens_fuzz_decode (const guint8 *data,
       g_assert_cmpuint (netlens_flow_key_hash_symmetric (&key), ==,
                         netlens_flow_key_hash_symmetric (&rev));
     }
+  /* The reader's peek (push_frame) takes a frame only when the decode gives the same key,
+   * no fragment and no DNS port; the worker then decodes it as the reader would have. */
+  if (netlens_decode_peek_flow_key (link_type, frame, caplen, &key))
+    {
+      NetlensFlowKey full;
+
+      g_assert_cmpint (r, ==, NETLENS_DECODE_OK);
+      g_assert_cmpuint (pkt.proto, !=, NETLENS_PROTO_NONE);
+      g_assert_false (pkt.is_fragment);
+      g_assert_true (pkt.proto == NETLENS_PROTO_TCP || pkt.proto == NETLENS_PROTO_UDP ||
+                     pkt.proto == NETLENS_PROTO_ICMP || pkt.proto == NETLENS_PROTO_ICMPV6);
+      if (pkt.proto == NETLENS_PROTO_UDP)
+        for (guint i = 0; i < 2; i++)
+          {
+            guint16 port = i == 0 ? pkt.sport : pkt.dport;
+
+            g_assert_true (port != 53 && port != 5353 && port != 5355);
+          }
+      netlens_flow_key_from_packet (&pkt, &full);
+      g_assert_cmpmem (&key, sizeof key, &full, sizeof full);
+    }
   if (r == NETLENS_DECODE_OK && (data[0] & 0x40) != 0)
     {
       /* And into a connection table with DPI, as a worker would. */

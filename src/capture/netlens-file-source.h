@@ -50,4 +50,21 @@ gboolean netlens_file_source_read  (NetlensPipeline *pipeline,
                                     GCancellable    *cancellable,
                                     GError         **error);
 
+typedef enum
+{
+  NETLENS_FILE_READ_DEFAULT = 0,
+  /* every record through libpcap (the reference the faster classic pcap reader is
+   * compared with in the tests) */
+  NETLENS_FILE_READ_LIBPCAP = 1 << 0,
+} NetlensFileReadFlags;
+
+gboolean netlens_file_source_read_full (NetlensPipeline     *pipeline,
+                                        const char          *path,
+                                        NetlensFileReadFlags flags,
+                                        NetlensFileInfo     *info,
+                                        void               (*progress) (guint64 offset, guint64 size, gpointer data),
+                                        gpointer             progress_data,
+                                        GCancellable        *cancellable,
+                                        GError             **error);
+
 G_END_DECLS

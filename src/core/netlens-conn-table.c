@@ -396,6 +396,25 @@ find (NetlensConnTable     *table,
   return NULL;
 }
 
+void
+netlens_conn_table_prefetch_bucket (NetlensConnTable *table,
+                                    guint32           hash)
+{
+  __builtin_prefetch (&table->buckets[hash & (table->n_buckets - 1)]);
+}
+
+void
+netlens_conn_table_prefetch_rows (NetlensConnTable *table,
+                                  guint32           hash)
+{
+  const char *c = (const char *) table->buckets[hash & (table->n_buckets - 1)];
+
+  /* the head of the chain only: following it would wait for the row */
+  if (c != NULL)
+    for (gsize off = 0; off < sizeof (NetlensConnection); off += 64)
+      __builtin_prefetch (c + off);
+}
+
 NetlensConnection *
 netlens_conn_table_lookup (NetlensConnTable     *table,
                            const NetlensFlowKey *key)

@@ -129,6 +129,12 @@ void               netlens_conn_table_set_timeouts (NetlensConnTable      *table
 void               netlens_conn_table_set_dpi      (NetlensConnTable      *table,
                                                     gboolean               dpi,
                                                     NetlensNameCache      *names);
+/* Cache hints for a worker that will soon process a packet whose key hashes to HASH
+ * (netlens_flow_key_hash_symmetric()): the bucket first, a few packets later its rows. */
+void               netlens_conn_table_prefetch_bucket (NetlensConnTable *table,
+                                                       guint32           hash);
+void               netlens_conn_table_prefetch_rows   (NetlensConnTable *table,
+                                                       guint32           hash);
 /* Iterate live rows (tests, debugging). */
 void               netlens_conn_table_foreach  (NetlensConnTable    *table,
                                                 GFunc                func,
@@ -148,6 +154,14 @@ NetlensDecodeResult netlens_decode_packet (int            link_type,
                                            guint32        wirelen,
                                            gint64         ts_us,
                                            NetlensPacket *pkt);
+/* The flow key netlens_decode_packet() + netlens_flow_key_from_packet() would give, read
+ * from the few header fields it depends on: TRUE only for a frame that decodes (OK) to an
+ * unfragmented TCP, UDP, ICMP or ICMPv6 packet that is not a UDP packet on a DNS port
+ * (53, 5353, 5355); FALSE means "decode it in full" (not an error). */
+gboolean netlens_decode_peek_flow_key (int             link_type,
+                                       const guint8   *data,
+                                       guint32         caplen,
+                                       NetlensFlowKey *key);
 
 /* Flow key of PKT with local = source; *FORWARD tells whether it had to be swapped
  * into the canonical (lower endpoint first) order used for hashing. */

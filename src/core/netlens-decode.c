@@ -600,3 +600,167 @@ netlens_decode_packet (int            link_type,
       return NETLENS_DECODE_SKIP;
     }
 }
+
+/* ---- the reader's peek: what picks the worker, nothing more ------------------------------ */
+
+static gboolean
+peek_dns_port (guint16 port)
+{
+  return port == 53 || port == 5353 || port == 5355;
+}
+
+/* Mirrors decode_transport() for the cases it accepts; anything else is FALSE. */
+static gboolean
+peek_transport (guint8          ip_proto,
+                NetlensFamily   family,
+                const guint8   *p,
+                gsize           len,
+                NetlensFlowKey *key)
+{
+  switch (ip_proto)
+    {
+    case 6:
+      if (len < 20 || (p[12] >> 4) < 5)
+        return FALSE;
+      key->proto = NETLENS_PROTO_TCP;
+      key->lport = RD16 (p);
+      key->rport = RD16 (p + 2);
+      return TRUE;
+    case 17:
+      if (len < 8)
+        return FALSE;
+      key->lport = RD16 (p);
+      key->rport = RD16 (p + 2);
+      if (peek_dns_port (key->lport) || peek_dns_port (key->rport))
+        return FALSE;   /* passive DNS reads it on the reader thread */
+      key->proto = NETLENS_PROTO_UDP;
+      return TRUE;
+    case 1:
+      if (family != NETLENS_FAMILY_IPV4)
+        return FALSE;
+      key->proto = NETLENS_PROTO_ICMP;
+      return TRUE;
+    case 58:
+      if (family != NETLENS_FAMILY_IPV6)
+        return FALSE;
+      key->proto = NETLENS_PROTO_ICMPV6;
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+peek_ipv4 (const guint8   *p,
+           gsize           len,
+           NetlensFlowKey *key)
+{
+  guint ihl, total;
+
+  if (len < 20 || (p[0] >> 4) != 4)
+    return FALSE;
+  ihl = (p[0] & 0x0f) * 4u;
+  total = RD16 (p + 2);
+  if (ihl < 20 || ihl > len || total < ihl || (RD16 (p + 6) & 0x3fff) != 0)
+    return FALSE;
+  if (total < len)
+    len = total;
+  key->family = NETLENS_FAMILY_IPV4;
+  memcpy (key->laddr.bytes, p + 12, 4);
+  memcpy (key->raddr.bytes, p + 16, 4);
+  return peek_transport (p[9], NETLENS_FAMILY_IPV4, p + ihl, len - ihl, key);
+}
+
+static gboolean
+peek_ipv6 (const guint8   *p,
+           gsize           len,
+           NetlensFlowKey *key)
+{
+  gsize plen, end;
+  guint8 next;
+
+  if (len < 40 || (p[0] >> 4) != 6)
+    return FALSE;
+  plen = RD16 (p + 4);
+  next = p[6];
+  if (ipv6_is_extension (next))
+    return FALSE;
+  end = plen != 0 ? MIN (len, 40 + plen) : len;
+  key->family = NETLENS_FAMILY_IPV6;
+  memcpy (key->laddr.bytes, p + 8, 16);
+  memcpy (key->raddr.bytes, p + 24, 16);
+  return peek_transport (next, NETLENS_FAMILY_IPV6, p + 40, end - 40, key);
+}
+
+static gboolean
+peek_ethertype (guint16         type,
+                const guint8   *p,
+                gsize           len,
+                NetlensFlowKey *key)
+{
+  if (type == ETHERTYPE_IPV4)
+    return peek_ipv4 (p, len, key);
+  if (type == ETHERTYPE_IPV6)
+    return peek_ipv6 (p, len, key);
+  return FALSE;
+}
+
+gboolean
+netlens_decode_peek_flow_key (int             link_type,
+                              const guint8   *data,
+                              guint32         caplen,
+                              NetlensFlowKey *key)
+{
+  const guint8 *p = data;
+  gsize len = caplen;
+
+  memset (key, 0, sizeof *key);
+  switch (link_type)
+    {
+    case NETLENS_DLT_EN10MB:
+      {
+        guint16 type;
+        guint tags = 0;
+
+        if (len < 14)
+          return FALSE;
+        type = RD16 (p + 12);
+        p += 14;
+        len -= 14;
+        /* decode_ethernet() walks up to nine tags; two is what links carry */
+        while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD)
+          {
+            if (len < 4 || ++tags > 2)
+              return FALSE;
+            type = RD16 (p + 2);
+            p += 4;
+            len -= 4;
+          }
+        return peek_ethertype (type, p, len, key);
+      }
+    case NETLENS_DLT_LINUX_SLL:
+      if (len < 16 || RD16 (p + 2) == 824)
+        return FALSE;
+      return peek_ethertype (RD16 (p + 14), p + 16, len - 16, key);
+    case NETLENS_DLT_LINUX_SLL2:
+      if (len < 20 || RD16 (p + 8) == 824)
+        return FALSE;
+      return peek_ethertype (RD16 (p), p + 20, len - 20, key);
+    case NETLENS_DLT_RAW:
+    case NETLENS_DLT_RAW_OPENBSD:
+    case NETLENS_LINKTYPE_RAW:
+      if (len < 1)
+        return FALSE;
+      if ((p[0] >> 4) == 4)
+        return peek_ipv4 (p, len, key);
+      if ((p[0] >> 4) == 6)
+        return peek_ipv6 (p, len, key);
+      return FALSE;
+    case NETLENS_DLT_IPV4:
+      return peek_ipv4 (p, len, key);
+    case NETLENS_DLT_IPV6:
+      return peek_ipv6 (p, len, key);
+    default:
+      return FALSE;
+    }
+}

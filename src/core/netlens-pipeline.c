@@ -21,6 +21,11 @@
 #define BATCH_PACKETS 256
 #define BATCH_BYTES (256 * 1024)
 #define BATCHES_PER_WORKER 32
+/* Blocks of frames one batch may point into (push_frame); a batch that needs more is sent. */
+#define BATCH_BLOCKS 16
+/* How many packets ahead a worker prefetches a bucket, then its rows */
+#define PREFETCH_BUCKET 16
+#define PREFETCH_ROWS 8
 /* The first bytes of a payload are all DPI reads from one packet. */
 #define DPI_PAYLOAD_MAX 4096
 #define FRAG_CACHE_MAX 4096
@@ -48,6 +53,14 @@ typedef struct
   NetlensPacket  pkts[BATCH_PACKETS];
   guint8        *data;
   gsize          data_len;
+  /* push_frame: raw[i] non-NULL is a frame the worker decodes (pkts[i] holds its time and
+   * lengths only), read with LINK_TYPE; raw_dpi[i] tells whether DPI was on for it */
+  const guint8  *raw[BATCH_PACKETS];
+  guint32        hash[BATCH_PACKETS];   /* the flow key's hash: the worker prefetches its row */
+  guint8         raw_dpi[BATCH_PACKETS];
+  int            link_type;
+  guint          n_blocks;
+  NetlensFrameBlock *blocks[BATCH_BLOCKS];   /* referenced while the batch is in use */
 } Batch;
 
 typedef struct
@@ -327,6 +340,9 @@ release_msg (NetlensPipeline *self,
 
   if (batch->pooled)
     {
+      for (guint i = 0; i < batch->n_blocks; i++)
+        netlens_frame_block_unref (batch->blocks[i]);
+      batch->n_blocks = 0;
       batch->n = 0;
       batch->data_len = 0;
       g_async_queue_push (self->free_batches, batch);
@@ -348,6 +364,41 @@ publish_changes (Worker *w)
   g_async_queue_push (w->pipeline->changes, set);
 }
 
+void
+netlens_frame_block_unref (NetlensFrameBlock *block)
+{
+  if (g_atomic_int_dec_and_test (&block->refs))
+    block->release (block);
+}
+
+/* A frame of a push_frame() batch, decoded on the worker as the reader would have. */
+static gboolean
+decode_raw (NetlensPipeline *self,
+            const Batch     *b,
+            guint            i,
+            NetlensPacket   *out)
+{
+  const NetlensPacket *h = &b->pkts[i];
+
+  if (netlens_decode_packet (b->link_type, b->raw[i], h->caplen, h->wirelen, h->ts_us,
+                             out) != NETLENS_DECODE_OK || out->proto == NETLENS_PROTO_NONE)
+    {
+      /* the reader's peek took only frames that decode: not reached */
+      g_mutex_lock (&self->stats_mutex);
+      self->stats.undecodable++;
+      g_mutex_unlock (&self->stats_mutex);
+      return FALSE;
+    }
+  if (!b->raw_dpi[i] || out->payload_len == 0)
+    {
+      out->payload = NULL;
+      out->payload_len = 0;
+    }
+  else
+    out->payload_len = MIN (out->payload_len, DPI_PAYLOAD_MAX);
+  return TRUE;
+}
+
 static gpointer
 worker_main (gpointer data)
 {
@@ -367,9 +418,31 @@ worker_main (gpointer data)
 
             for (guint i = 0; i < b->n; i++)
               {
-                netlens_conn_table_process (w->table, &b->pkts[i]);
-                if (b->pkts[i].ts_us > w->now)
-                  w->now = b->pkts[i].ts_us;
+                NetlensPacket decoded, *pkt = &b->pkts[i];
+
+                /* the row lookups miss the cache: ask for them ahead */
+                if (i + PREFETCH_BUCKET < b->n)
+                  netlens_conn_table_prefetch_bucket (w->table, b->hash[i + PREFETCH_BUCKET]);
+                if (i + PREFETCH_ROWS < b->n)
+                  {
+                    netlens_conn_table_prefetch_rows (w->table, b->hash[i + PREFETCH_ROWS]);
+                    if (b->raw[i + PREFETCH_ROWS] != NULL)
+                      {
+                        /* the headers the decode reads, written by the reader's core */
+                        __builtin_prefetch (b->raw[i + PREFETCH_ROWS]);
+                        __builtin_prefetch (b->raw[i + PREFETCH_ROWS] + 64);
+                      }
+                  }
+
+                if (b->raw[i] != NULL)
+                  {
+                    if (!decode_raw (self, b, i, &decoded))
+                      continue;
+                    pkt = &decoded;
+                  }
+                netlens_conn_table_process (w->table, pkt);
+                if (pkt->ts_us > w->now)
+                  w->now = pkt->ts_us;
               }
             if (b->now > w->now)
               w->now = b->now;
@@ -558,8 +631,7 @@ netlens_pipeline_new (const NetlensPipelineConfig *config)
       Batch *b = g_new0 (Batch, 1);
 
       b->type = MSG_PACKETS;
-      b->pooled = TRUE;
-      b->data = g_malloc (BATCH_BYTES);
+      b->pooled = TRUE;   /* b->data: on the first copied payload (push_frame copies none) */
       g_async_queue_push (self->free_batches, b);
     }
 
@@ -640,6 +712,9 @@ netlens_pipeline_set_link_type (NetlensPipeline *self,
 {
   if (!netlens_link_type_supported (link_type))
     return FALSE;
+  /* frames the workers decode are read with their batch's link type */
+  if (link_type != self->link_type)
+    netlens_pipeline_flush (self);
   self->link_type = link_type;
   return TRUE;
 }
@@ -648,6 +723,16 @@ int
 netlens_pipeline_get_link_type (NetlensPipeline *self)
 {
   return self->link_type;
+}
+
+/* A flow's worker.  (The tables pick buckets with the hash's low bits too, so each uses
+ * 1/N of its buckets; but which flows share a worker decides, for example, whether a QUIC
+ * connection that changes path joins its first row at once: kept as it was.) */
+static inline Worker *
+worker_for (NetlensPipeline *self,
+            guint32          hash)
+{
+  return &self->workers[hash % self->n_workers];
 }
 
 static Batch *
@@ -668,6 +753,13 @@ send_filling (NetlensPipeline *self,
   w->filling->now = now;
   g_async_queue_push (w->in, w->filling);
   w->filling = NULL;
+}
+
+void
+netlens_pipeline_flush (NetlensPipeline *self)
+{
+  for (guint i = 0; i < self->n_workers; i++)
+    send_filling (self, &self->workers[i], self->last_tick);
 }
 
 static void
@@ -775,20 +867,55 @@ publish_counts (NetlensPipeline *self)
   self->pending_bytes = 0;
 }
 
-void
-netlens_pipeline_push_packet (NetlensPipeline *self,
-                              gint64           ts_us,
-                              guint32          caplen,
-                              guint32          wirelen,
-                              const guint8    *data)
+static void
+count_dropped_internal (NetlensPipeline *self)
 {
-  Worker *w;
-  Batch *b;
-  NetlensPacket *pkt;
-  NetlensFlowKey key;
-  NetlensDecodeResult res;
-  guint32 copy;
+  g_mutex_lock (&self->stats_mutex);
+  self->stats.dropped_internal++;
+  g_mutex_unlock (&self->stats_mutex);
+}
 
+/* W's batch, with room for a packet of COPY payload bytes pointing into BLOCK (may be NULL);
+ * NULL when no batch is free (live capture: the packet is dropped). */
+static Batch *
+batch_with_room (NetlensPipeline   *self,
+                 Worker            *w,
+                 guint32            copy,
+                 NetlensFrameBlock *block,
+                 gint64             ts_us)
+{
+  Batch *b = w->filling;
+
+  if (b != NULL &&
+      (b->data_len + copy > BATCH_BYTES ||
+       (block != NULL && b->n_blocks == BATCH_BLOCKS && b->blocks[BATCH_BLOCKS - 1] != block)))
+    {
+      send_filling (self, w, ts_us);
+      b = NULL;
+    }
+  if (b == NULL)
+    {
+      b = w->filling = take_batch (self);
+      if (b == NULL)
+        {
+          count_dropped_internal (self);
+          return NULL;
+        }
+    }
+  if (block != NULL && (b->n_blocks == 0 || b->blocks[b->n_blocks - 1] != block))
+    {
+      g_atomic_int_inc (&block->refs);
+      b->blocks[b->n_blocks++] = block;
+    }
+  return b;
+}
+
+/* The reader's part for every frame: the clock and the counts. */
+static void
+reader_account (NetlensPipeline *self,
+                gint64           ts_us,
+                guint32          wirelen)
+{
   ensure_started (self);
 
   if (self->last_tick == G_MININT64)
@@ -801,70 +928,121 @@ netlens_pipeline_push_packet (NetlensPipeline *self,
   self->pending_bytes += wirelen;
   if (self->pending_packets >= 256)
     publish_counts (self);
+}
 
-  {
-    NetlensPacket tmp;
+/* Decodes on the reader and queues the packet: its payload is copied into the batch, or,
+ * with BLOCK, pointed at where it is. */
+static void
+push_decoded (NetlensPipeline   *self,
+              gint64             ts_us,
+              guint32            caplen,
+              guint32            wirelen,
+              const guint8      *data,
+              NetlensFrameBlock *block)
+{
+  Worker *w;
+  Batch *b;
+  NetlensPacket *pkt;
+  NetlensFlowKey key;
+  NetlensDecodeResult res;
+  NetlensPacket tmp;
+  guint32 copy, hash;
 
-    res = netlens_decode_packet (self->link_type, data, caplen, wirelen, ts_us, &tmp);
-    if (res != NETLENS_DECODE_OK || tmp.proto == NETLENS_PROTO_NONE)
-      {
-        g_mutex_lock (&self->stats_mutex);
-        self->stats.undecodable++;
-        g_mutex_unlock (&self->stats_mutex);
-        return;
-      }
-    if (tmp.is_fragment)
-      resolve_fragment (self, &tmp);
-    if (self->config.hide_localhost && is_loopback (&tmp, &tmp.src) && is_loopback (&tmp, &tmp.dst))
+  res = netlens_decode_packet (self->link_type, data, caplen, wirelen, ts_us, &tmp);
+  if (res != NETLENS_DECODE_OK || tmp.proto == NETLENS_PROTO_NONE)
+    {
+      g_mutex_lock (&self->stats_mutex);
+      self->stats.undecodable++;
+      g_mutex_unlock (&self->stats_mutex);
       return;
+    }
+  if (tmp.is_fragment)
+    resolve_fragment (self, &tmp);
+  if (self->config.hide_localhost && is_loopback (&tmp, &tmp.src) && is_loopback (&tmp, &tmp.dst))
+    return;
 
-    /* Passive DNS on this thread, in capture order, before any worker sees a packet behind
-     * the answer: naming does not depend on the number of workers. */
-    if (g_atomic_int_get (&self->dpi_on))
-      netlens_dpi_note_dns_answers (self->names, &tmp, DPI_PAYLOAD_MAX);
+  /* Passive DNS on this thread, in capture order, before any worker sees a packet behind
+   * the answer: naming does not depend on the number of workers. */
+  if (g_atomic_int_get (&self->dpi_on))
+    netlens_dpi_note_dns_answers (self->names, &tmp, DPI_PAYLOAD_MAX);
 
-    netlens_flow_key_from_packet (&tmp, &key);
-    w = &self->workers[netlens_flow_key_hash_symmetric (&key) % self->n_workers];
+  netlens_flow_key_from_packet (&tmp, &key);
+  hash = netlens_flow_key_hash_symmetric (&key);
+  w = worker_for (self, hash);
 
-    if (w->filling == NULL)
-      {
-        w->filling = take_batch (self);
-        if (w->filling == NULL)
-          {
-            g_mutex_lock (&self->stats_mutex);
-            self->stats.dropped_internal++;
-            g_mutex_unlock (&self->stats_mutex);
-            return;
-          }
-      }
-    b = w->filling;
-    copy = g_atomic_int_get (&self->dpi_on) ? MIN (tmp.payload_len, DPI_PAYLOAD_MAX) : 0;
-    if (b->data_len + copy > BATCH_BYTES)
-      {
-        send_filling (self, w, ts_us);
-        w->filling = b = take_batch (self);
-        if (b == NULL)
-          {
-            g_mutex_lock (&self->stats_mutex);
-            self->stats.dropped_internal++;
-            g_mutex_unlock (&self->stats_mutex);
-            return;
-          }
-      }
-    pkt = &b->pkts[b->n++];
-    *pkt = tmp;
-    if (copy > 0)
-      {
-        memcpy (b->data + b->data_len, tmp.payload, copy);
-        pkt->payload = b->data + b->data_len;
-        b->data_len += copy;
-      }
-    else
-      pkt->payload = NULL;
-    pkt->payload_len = copy;
-    if (b->n == BATCH_PACKETS)
-      send_filling (self, w, ts_us);
-  }
+  copy = g_atomic_int_get (&self->dpi_on) ? MIN (tmp.payload_len, DPI_PAYLOAD_MAX) : 0;
+  b = batch_with_room (self, w, block != NULL ? 0 : copy, block, ts_us);
+  if (b == NULL)
+    return;
+  b->raw[b->n] = NULL;
+  b->hash[b->n] = hash;
+  pkt = &b->pkts[b->n++];
+  *pkt = tmp;
+  if (copy > 0 && block == NULL)
+    {
+      if (b->data == NULL)
+        b->data = g_malloc (BATCH_BYTES);
+      memcpy (b->data + b->data_len, tmp.payload, copy);
+      pkt->payload = b->data + b->data_len;
+      b->data_len += copy;
+    }
+  else if (copy == 0)
+    pkt->payload = NULL;
+  pkt->payload_len = copy;
+  if (b->n == BATCH_PACKETS)
+    send_filling (self, w, ts_us);
+}
+
+void
+netlens_pipeline_push_packet (NetlensPipeline *self,
+                              gint64           ts_us,
+                              guint32          caplen,
+                              guint32          wirelen,
+                              const guint8    *data)
+{
+  reader_account (self, ts_us, wirelen);
+  push_decoded (self, ts_us, caplen, wirelen, data, NULL);
+}
+
+void
+netlens_pipeline_push_frame (NetlensPipeline   *self,
+                             gint64             ts_us,
+                             guint32            caplen,
+                             guint32            wirelen,
+                             const guint8      *data,
+                             NetlensFrameBlock *block)
+{
+  NetlensFlowKey key;
+  Worker *w;
+  Batch *b;
+  guint32 hash;
+  guint i;
+
+  g_return_if_fail (block != NULL);
+
+  reader_account (self, ts_us, wirelen);
+  if (self->config.hide_localhost ||
+      !netlens_decode_peek_flow_key (self->link_type, data, caplen, &key))
+    {
+      push_decoded (self, ts_us, caplen, wirelen, data, block);
+      return;
+    }
+
+  hash = netlens_flow_key_hash_symmetric (&key);
+  w = worker_for (self, hash);
+  b = batch_with_room (self, w, 0, block, ts_us);
+  if (b == NULL)
+    return;
+  i = b->n++;
+  b->raw[i] = data;
+  b->hash[i] = hash;
+  b->raw_dpi[i] = g_atomic_int_get (&self->dpi_on);
+  b->link_type = self->link_type;
+  b->pkts[i].ts_us = ts_us;
+  b->pkts[i].caplen = caplen;
+  b->pkts[i].wirelen = wirelen;
+  if (b->n == BATCH_PACKETS)
+    send_filling (self, w, ts_us);
 }
 
 void
@@ -942,7 +1120,7 @@ netlens_pipeline_push_owner (NetlensPipeline   *self,
       k.lport = lport;
       k.raddr = *raddr;
       k.rport = rport;
-      w = &self->workers[netlens_flow_key_hash_symmetric (&k) % self->n_workers];
+      w = worker_for (self, netlens_flow_key_hash_symmetric (&k));
       send_filling (self, w, self->last_tick);
       msg = g_new0 (OwnerMsg, 1);
       msg->type = MSG_OWNER;

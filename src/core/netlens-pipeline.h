@@ -83,6 +83,29 @@ void             netlens_pipeline_push_packet  (NetlensPipeline   *pipeline,
                                                 guint32            caplen,
                                                 guint32            wirelen,
                                                 const guint8      *data);
+/* A block of memory holding captured frames for netlens_pipeline_push_frame(): every batch
+ * that points into it holds a reference, and the last netlens_frame_block_unref() calls
+ * RELEASE (from any thread).  The caller sets REFS to 1 for its own reference. */
+typedef struct _NetlensFrameBlock NetlensFrameBlock;
+struct _NetlensFrameBlock
+{
+  gint   refs;
+  void (*release) (NetlensFrameBlock *block);
+};
+
+void             netlens_frame_block_unref     (NetlensFrameBlock *block);
+/* Like netlens_pipeline_push_packet(), without copying: DATA (CAPLEN bytes inside BLOCK)
+ * stays valid while BLOCK is referenced.  The reader reads only what picks the worker
+ * (netlens_decode_peek_flow_key()) and the worker decodes the frame; frames the peek does
+ * not take (fragments, DNS, ARP, ...) are decoded here, as push_packet() does. */
+void             netlens_pipeline_push_frame   (NetlensPipeline   *pipeline,
+                                                gint64             ts_us,
+                                                guint32            caplen,
+                                                guint32            wirelen,
+                                                const guint8      *data,
+                                                NetlensFrameBlock *block);
+/* Hand every partly filled batch to its worker (the reader waits for a block to come back). */
+void             netlens_pipeline_flush        (NetlensPipeline   *pipeline);
 /* Advance every worker's clock to NOW_US (timeouts) and flush partial batches. */
 void             netlens_pipeline_tick         (NetlensPipeline   *pipeline,
                                                 gint64             now_us);
