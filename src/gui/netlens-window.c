@@ -675,10 +675,12 @@ append_line (GString    *out,
   g_string_append_printf (out, _("%s: %s"), title, value);
 }
 
+/* RANGE: G is a range of the history's group (its rows counted, no rates, nothing open). */
 static void
 show_group_detail (NetlensWindow      *self,
                    NetlensGroupKind    kind,
-                   const NetlensGroup *g)
+                   const NetlensGroup *g,
+                   gboolean            range)
 {
   g_autoptr(GString) text = g_string_new (NULL);
   g_autoptr(GString) value = g_string_new (NULL);
@@ -724,8 +726,11 @@ show_group_detail (NetlensWindow      *self,
           append_line (text, _("Network"), value->str);
         }
     }
-  /* Translators: connections open now, and seen since the start */
-  g_string_printf (value, _("%u open, %u in all"), g->n_open, g->n_connections);
+  if (range)
+    g_string_printf (value, "%u", g->n_connections);
+  else
+    /* Translators: connections open now, and seen since the start */
+    g_string_printf (value, _("%u open, %u in all"), g->n_open, g->n_connections);
   append_line (text, _("Connections"), value->str);
   g_string_printf (value, "%u", g->n_peers);
   append_line (text, kind == NETLENS_GROUP_PROCESS ? _("Hosts") : _("Programs"), value->str);
@@ -735,18 +740,28 @@ show_group_detail (NetlensWindow      *self,
   g_string_truncate (value, 0);
   netlens_format_amount (g->tx_bytes, self->bits, value);
   append_line (text, _("Sent"), value->str);
-  g_string_truncate (value, 0);
-  netlens_format_rate (g->rx_rate, self->bits, value);
-  append_line (text, _("Receive Rate"), value->str);
-  g_string_truncate (value, 0);
-  netlens_format_rate (g->tx_rate, self->bits, value);
-  append_line (text, _("Send Rate"), value->str);
+  if (!range)
+    {
+      g_string_truncate (value, 0);
+      netlens_format_rate (g->rx_rate, self->bits, value);
+      append_line (text, _("Receive Rate"), value->str);
+      g_string_truncate (value, 0);
+      netlens_format_rate (g->tx_rate, self->bits, value);
+      append_line (text, _("Send Rate"), value->str);
+    }
   if (g->first_seen > 0)
     {
       g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (g->first_seen / G_USEC_PER_SEC);
       g_autofree char *when = dt != NULL ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S") : NULL;
 
       append_line (text, _("First Seen"), when);
+    }
+  if (range && g->last_seen > 0)
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (g->last_seen / G_USEC_PER_SEC);
+      g_autofree char *when = dt != NULL ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S") : NULL;
+
+      append_line (text, _("Last Seen"), when);
     }
   /* only a real change replaces the text: that keeps the user's selection */
   if (g_strcmp0 (gtk_label_get_text (self->group_summary), text->str) != 0)
@@ -776,7 +791,9 @@ refresh_detail (NetlensWindow *self)
       if (group_row != NULL && groups != NULL)
         g = netlens_groups_lookup (groups, kind, netlens_group_row_get_key (group_row));
       gtk_stack_set_visible_child_name (self->detail_stack, "group");
-      show_group_detail (self, kind, g);
+      /* the live graph of the selection says nothing about a range of the history */
+      gtk_widget_set_visible (GTK_WIDGET (self->selection_graph), live);
+      show_group_detail (self, kind, g, !live);
       if (g != NULL && live)
         key = g_strdup_printf ("%u:%s", kind, g->key);
       push_selection_sample (self, key, g ? g->rx_bytes : 0, g ? g->tx_bytes : 0);
@@ -784,6 +801,7 @@ refresh_detail (NetlensWindow *self)
     }
 
   gtk_stack_set_visible_child_name (self->detail_stack, "connection");
+  gtk_widget_set_visible (GTK_WIDGET (self->selection_graph), TRUE);
   row = selected_row (self);
   if (row != NULL)
     {

@@ -1008,6 +1008,11 @@ test_history_ranges (void)
   chosen = g_list_model_get_item (netlens_groups_view_get_model (hosts), 0);
   columns = find_column_view (GTK_WIDGET (hosts));
   g_assert_nonnull (columns);
+  /* chosen: its details are the range's; the live graph of the selection is hidden */
+  gtk_selection_model_select_item (gtk_column_view_get_model (GTK_COLUMN_VIEW (columns)), 0, TRUE);
+  WAIT_FOR (_netlens_window_get_detail_visible (window), 2000);
+  g_assert_true (_netlens_window_get_detail_visible (window));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (_netlens_window_get_selection_graph (window))));
   g_signal_emit_by_name (columns, "activate", 0);
   spin (50);
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "history");
@@ -1043,6 +1048,8 @@ test_history_ranges (void)
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, live_list->len);
   netlens_history_view_set_query (history, "");
   adw_view_stack_set_visible_child_name (stack, "connections");
+  spin (50);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (_netlens_window_get_selection_graph (window))));
 }
 
 /* Save Capture…: the opened file's packets, each with its row's comment. */
