@@ -671,6 +671,157 @@ test_update_in_place (void)
 }
 
 /* Long-lived rows are written at most once per interval, then once more when they end. */
+typedef struct
+{
+  gint64  minute[16];
+  guint64 tx[16];
+  guint64 rx[16];
+  guint   n;
+} Minutes;
+
+static gboolean
+collect_minute (gint64   minute_us,
+                guint64  tx,
+                guint64  rx,
+                gpointer data)
+{
+  Minutes *m = data;
+
+  g_assert_cmpuint (m->n, <, G_N_ELEMENTS (m->minute));
+  m->minute[m->n] = minute_us;
+  m->tx[m->n] = tx;
+  m->rx[m->n] = rx;
+  m->n++;
+  return TRUE;
+}
+
+static gint64
+count_connection_minutes (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 n;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM connection_minutes", -1, &stmt,
+                                       NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return n;
+}
+
+typedef struct
+{
+  guint n;
+  guint max;
+} CountUpTo;
+
+static gboolean
+count_up_to (gint64   minute_us,
+             guint64  tx,
+             guint64  rx,
+             gpointer data)
+{
+  CountUpTo *up_to = data;
+
+  return ++up_to->n < up_to->max;
+}
+
+/* The first row's id in MINUTES->minute[0]. */
+static gboolean
+collect_first_id (NetlensHistoryRow *row,
+                  gpointer           data)
+{
+  Minutes *m = data;
+
+  m->minute[0] = row->id;
+  return FALSE;
+}
+
+/* A row written once stores no per-minute buckets: they are its spread over [first seen,
+ * last seen], made again when read.  Written a second time, the first write's spread is
+ * stored, then what came since: the same minutes as if every write had stored its own. */
+static void
+test_connection_traffic_spread (void)
+{
+  g_autofree char *path = temp_db ("spread.sqlite");
+  g_autoptr(GError) error = NULL;
+  /* from the middle of a minute, two minutes long: 30 s, 60 s and 30 s of it */
+  gint64 minute0 = (g_get_real_time () / USEC_PER_MIN - 10) * USEC_PER_MIN;
+  NetlensHistory *history;
+  NetlensConnection *conn;
+  Minutes once = { 0 }, twice = { 0 }, stopped = { 0 };
+  Collected c;
+
+  history = netlens_history_open (path, &error);
+  g_assert_no_error (error);
+  conn = make_row (1, minute0 + 30 * SEC, 120 * SEC, 0);
+  conn->tx_bytes = 1200;
+  conn->rx_bytes = 2400;
+  netlens_history_push (history, conn);
+  /* and one that is written twice: 1200/2400 over the same two minutes, then 600/0 over the
+   * next 60 s (the minutes 2 and 3 of the spread) */
+  conn = make_row (2, minute0 + 30 * SEC, 120 * SEC, 0);
+  conn->ended = 0;
+  conn->tx_bytes = 1200;
+  conn->rx_bytes = 2400;
+  netlens_history_push (history, conn);
+  g_assert_true (netlens_history_flush (history));
+  g_assert_cmpint (count_connection_minutes (path), ==, 0);
+  conn = make_row (2, minute0 + 30 * SEC, 180 * SEC, 0);
+  conn->tx_bytes = 1800;
+  conn->rx_bytes = 2400;
+  netlens_history_push (history, conn);
+  g_assert_true (netlens_history_flush (history));
+  g_assert_cmpint (count_connection_minutes (path), ==, 4);
+
+  collected_init (&c);
+  g_assert_true (netlens_history_query (history, 0, 0, collect_row, &c, &error));
+  g_assert_cmpuint (c.ids->len, ==, 2);
+  g_assert_true (netlens_history_query_connection_traffic (history, g_array_index (c.ids, gint64, 0),
+                                                           collect_minute, &once, &error));
+  g_assert_no_error (error);
+  g_assert_true (netlens_history_query_connection_traffic (history, g_array_index (c.ids, gint64, 1),
+                                                           collect_minute, &twice, &error));
+  g_assert_no_error (error);
+  collected_clear (&c);
+
+  g_assert_cmpuint (once.n, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (once.minute[i], ==, minute0 + i * USEC_PER_MIN);
+  g_assert_cmpuint (once.tx[0], ==, 300);
+  g_assert_cmpuint (once.tx[1], ==, 600);
+  g_assert_cmpuint (once.tx[2], ==, 300);
+  g_assert_cmpuint (once.rx[0], ==, 600);
+  g_assert_cmpuint (once.rx[1], ==, 1200);
+  g_assert_cmpuint (once.rx[2], ==, 600);
+
+  /* the first write's 300/600/300, then 600 tx over 150..210 s: 300 in minute 2, 300 in 3 */
+  g_assert_cmpuint (twice.n, ==, 4);
+  for (guint i = 0; i < 4; i++)
+    g_assert_cmpint (twice.minute[i], ==, minute0 + i * USEC_PER_MIN);
+  g_assert_cmpuint (twice.tx[0], ==, 300);
+  g_assert_cmpuint (twice.tx[1], ==, 600);
+  g_assert_cmpuint (twice.tx[2], ==, 600);
+  g_assert_cmpuint (twice.tx[3], ==, 300);
+  g_assert_cmpuint (twice.rx[0] + twice.rx[1] + twice.rx[2] + twice.rx[3], ==, 2400);
+  g_assert_cmpuint (twice.rx[3], ==, 0);
+
+  /* the callback can stop the spread */
+  {
+    CountUpTo up_to = { 0, 2 };
+    g_assert_true (netlens_history_query (history, 0, 0, collect_first_id, &stopped, &error));
+    g_assert_true (netlens_history_query_connection_traffic (history, (gint64) stopped.minute[0],
+                                                             count_up_to, &up_to, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (up_to.n, ==, 2);
+  }
+  netlens_history_close (history);
+  remove_db (path);
+}
+
 static void
 test_offer_live (void)
 {
@@ -1237,6 +1388,17 @@ test_migrate_v1 (void)
       g_assert_cmpstr (g_ptr_array_index (c.json, i), ==, g_ptr_array_index (v1_json, i));
       g_assert_cmpstr (g_ptr_array_index (c.dpi, i), ==, g_ptr_array_index (v1_dpi, i));
     }
+  for (guint i = 0; i < c.conns->len; i++)
+    {
+      /* schema 1 stored every row's buckets: they are read as they are */
+      const NetlensConnection *row = g_ptr_array_index (c.conns, i);
+      TrafficSum one = { 0 };
+
+      g_assert_true (netlens_history_query_connection_traffic (
+                       history, g_array_index (c.ids, gint64, i), sum_traffic, &one, &error));
+      g_assert_cmpuint (one.tx, ==, row->tx_bytes);
+      g_assert_cmpuint (one.rx, ==, row->rx_bytes);
+    }
   g_assert_true (netlens_history_query_traffic (history, 0, 0, NULL, sum_traffic, &after,
                                                 &error));
   g_assert_no_error (error);
@@ -1478,6 +1640,7 @@ main (int   argc,
   g_test_add_func ("/history/round-trip", test_round_trip);
   g_test_add_func ("/history/corpus-equals-export", test_corpus_equals_export);
   g_test_add_func ("/history/update-in-place", test_update_in_place);
+  g_test_add_func ("/history/connection-traffic-spread", test_connection_traffic_spread);
   g_test_add_func ("/history/offer-live", test_offer_live);
   g_test_add_func ("/history/read-while-writing", test_read_while_writing);
   g_test_add_func ("/history/retention-days", test_retention_days);

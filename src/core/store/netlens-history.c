@@ -81,6 +81,11 @@ static const char *const migrations[] = {
    * rebuilt from them when read: half the bytes written per row), and a row without DPI
    * results stores NULL rather than the all-null "dpi" object (migrate_step) */
   "ALTER TABLE connections DROP COLUMN json;",
+  /* 2 -> 3: a row written once keeps no per-minute buckets of its own (they are its spread,
+   * made again when read); a row written again stores them, the first write's included.
+   * The buckets of existing rows stay as they are: nothing to change, but a schema 2
+   * Netlens would read such rows as without traffic, so it must refuse the file. */
+  "-- nothing to change",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == NETLENS_HISTORY_SCHEMA_VERSION);
@@ -525,7 +530,9 @@ prepare_statements (NetlensHistory  *history,
   g_autoptr(GString) update = g_string_new ("UPDATE connections SET ");
   struct { sqlite3_stmt **stmt; const char *sql; } stmts[] = {
     { &history->find_stmt,
-      "SELECT id, tx_bytes, rx_bytes, last_seen, ended FROM connections "
+      "SELECT id, tx_bytes, rx_bytes, last_seen, ended,"
+      "  EXISTS (SELECT 1 FROM connection_minutes WHERE conn = connections.id) "
+      "FROM connections "
       "WHERE session = ?1 AND conn_id = ?2 AND generation = ?3 AND first_seen = ?4" },
     { &history->conn_minute_stmt,
       "INSERT INTO connection_minutes (conn, minute, tx, rx) VALUES (?1, ?2, ?3, ?4) "
@@ -901,45 +908,6 @@ bind_row (sqlite3_stmt            *stmt,
   g_assert (i == 1 + N_IDENTITY_COLUMNS + (int) G_N_ELEMENTS (row_columns));
 }
 
-static int
-add_minute (NetlensHistory *history,
-            gint64          row_id,
-            const char     *program,
-            gint64          minute_us,
-            guint64         tx,
-            guint64         rx)
-{
-  ProgramMinute key, *pm;
-  int rc;
-
-  if (tx == 0 && rx == 0)
-    return SQLITE_OK;
-
-  sqlite3_bind_int64 (history->conn_minute_stmt, 1, row_id);
-  sqlite3_bind_int64 (history->conn_minute_stmt, 2, minute_us);
-  sqlite3_bind_int64 (history->conn_minute_stmt, 3, (gint64) tx);
-  sqlite3_bind_int64 (history->conn_minute_stmt, 4, (gint64) rx);
-  rc = sqlite3_step (history->conn_minute_stmt);
-  sqlite3_reset (history->conn_minute_stmt);
-  if (rc != SQLITE_DONE)
-    return rc;
-
-  /* the program's minute is written once per batch (write_program_minutes) */
-  key.minute = minute_us;
-  key.program = program;
-  pm = g_hash_table_lookup (history->program_minutes, &key);
-  if (pm == NULL)
-    {
-      pm = g_new0 (ProgramMinute, 1);
-      pm->minute = minute_us;
-      pm->program = program;
-      g_hash_table_add (history->program_minutes, pm);
-    }
-  pm->tx += tx;
-  pm->rx += rx;
-  return SQLITE_OK;
-}
-
 /* The batch's per-program minutes, one statement each, inside its transaction. */
 static int
 write_program_minutes (NetlensHistory *history)
@@ -972,16 +940,23 @@ minute_floor (gint64 ts_us)
   return m * USEC_PER_MINUTE;
 }
 
+/* Receives one minute of a spread: SQLITE_OK to go on. */
+typedef int (*MinuteFunc) (gint64   minute_us,
+                           guint64  tx,
+                           guint64  rx,
+                           gpointer data);
+
 /* Spreads TX/RX bytes over the minutes of [FROM, TO] in proportion to the time in each,
- * so that the buckets always add up to the totals. */
+ * so that the buckets always add up to the totals; minutes without bytes are skipped.
+ * The same numbers for the same arguments: a row written once has no stored buckets, its
+ * spread is made again when read (netlens_history_query_connection_traffic). */
 static int
-add_traffic (NetlensHistory *history,
-             gint64          row_id,
-             const char     *program,
-             gint64          from,
-             gint64          to,
-             guint64         tx,
-             guint64         rx)
+spread_traffic (gint64     from,
+                gint64     to,
+                guint64    tx,
+                guint64    rx,
+                MinuteFunc func,
+                gpointer   data)
 {
   gint64 first, last, span;
   guint64 tx_done = 0, rx_done = 0;
@@ -997,7 +972,7 @@ add_traffic (NetlensHistory *history,
   last = minute_floor (to);
   span = to - from;
   if (span == 0 || first == last)
-    return add_minute (history, row_id, program, last, tx, rx);
+    return func (last, tx, rx, data);
 
   for (gint64 m = first; m <= last; m += USEC_PER_MINUTE)
     {
@@ -1016,13 +991,81 @@ add_traffic (NetlensHistory *history,
           tx_cum = MIN (tx, (guint64) (f * (double) tx));
           rx_cum = MIN (rx, (guint64) (f * (double) rx));
         }
-      rc = add_minute (history, row_id, program, m, tx_cum - tx_done, rx_cum - rx_done);
-      if (rc != SQLITE_OK)
-        return rc;
+      if (tx_cum - tx_done != 0 || rx_cum - rx_done != 0)
+        {
+          rc = func (m, tx_cum - tx_done, rx_cum - rx_done, data);
+          if (rc != SQLITE_OK)
+            return rc;
+        }
       tx_done = tx_cum;
       rx_done = rx_cum;
     }
   return SQLITE_OK;
+}
+
+/* Where a spread goes: the row's buckets (ROW_ID != 0), the program's (PROGRAM != NULL). */
+typedef struct
+{
+  NetlensHistory *history;
+  gint64          row_id;
+  const char     *program;
+} MinuteTarget;
+
+static int
+add_minute (gint64   minute_us,
+            guint64  tx,
+            guint64  rx,
+            gpointer data)
+{
+  MinuteTarget *target = data;
+  NetlensHistory *history = target->history;
+
+  if (target->row_id != 0)
+    {
+      int rc;
+
+      sqlite3_bind_int64 (history->conn_minute_stmt, 1, target->row_id);
+      sqlite3_bind_int64 (history->conn_minute_stmt, 2, minute_us);
+      sqlite3_bind_int64 (history->conn_minute_stmt, 3, (gint64) tx);
+      sqlite3_bind_int64 (history->conn_minute_stmt, 4, (gint64) rx);
+      rc = sqlite3_step (history->conn_minute_stmt);
+      sqlite3_reset (history->conn_minute_stmt);
+      if (rc != SQLITE_DONE)
+        return rc;
+    }
+  if (target->program != NULL)
+    {
+      /* the program's minute is written once per batch (write_program_minutes) */
+      ProgramMinute key, *pm;
+
+      key.minute = minute_us;
+      key.program = target->program;
+      pm = g_hash_table_lookup (history->program_minutes, &key);
+      if (pm == NULL)
+        {
+          pm = g_new0 (ProgramMinute, 1);
+          pm->minute = minute_us;
+          pm->program = target->program;
+          g_hash_table_add (history->program_minutes, pm);
+        }
+      pm->tx += tx;
+      pm->rx += rx;
+    }
+  return SQLITE_OK;
+}
+
+static int
+add_traffic (NetlensHistory *history,
+             gint64          row_id,
+             const char     *program,
+             gint64          from,
+             gint64          to,
+             guint64         tx,
+             guint64         rx)
+{
+  MinuteTarget target = { history, row_id, program };
+
+  return spread_traffic (from, to, tx, rx, add_minute, &target);
 }
 
 /* One row inside the batch's transaction. */
@@ -1034,7 +1077,7 @@ write_row (NetlensHistory    *history,
 {
   gint64 row_id = 0, prev_last = 0;
   guint64 prev_tx = 0, prev_rx = 0;
-  gboolean prev_ended = FALSE;
+  gboolean prev_ended = FALSE, has_buckets = FALSE;
   RowTexts texts;
   int rc;
 
@@ -1052,10 +1095,10 @@ write_row (NetlensHistory    *history,
   sqlite3_reset (history->insert_stmt);
   if (rc != SQLITE_DONE)
     return rc;
+  /* a new row's buckets are its spread, made again when read: only the program's */
   if (sqlite3_changes (history->db) > 0)
-    return add_traffic (history, sqlite3_last_insert_rowid (history->db),
-                        netlens_history_program_key (conn), conn->first_seen, conn->last_seen,
-                        conn->tx_bytes, conn->rx_bytes);
+    return add_traffic (history, 0, netlens_history_program_key (conn), conn->first_seen,
+                        conn->last_seen, conn->tx_bytes, conn->rx_bytes);
 
   sqlite3_bind_int64 (history->find_stmt, 1, session);
   sqlite3_bind_int64 (history->find_stmt, 2, conn->id);
@@ -1069,6 +1112,7 @@ write_row (NetlensHistory    *history,
       prev_rx = (guint64) sqlite3_column_int64 (history->find_stmt, 2);
       prev_last = sqlite3_column_int64 (history->find_stmt, 3);
       prev_ended = sqlite3_column_type (history->find_stmt, 4) != SQLITE_NULL;
+      has_buckets = sqlite3_column_int (history->find_stmt, 5) != 0;
     }
   sqlite3_reset (history->find_stmt);
   if (rc == SQLITE_DONE)
@@ -1089,6 +1133,12 @@ write_row (NetlensHistory    *history,
   if (rc != SQLITE_DONE)
     return rc;
 
+  /* written a second time: the first write's spread is stored now (its program minutes
+   * were written with it), then what came since goes to both */
+  if (!has_buckets
+      && (rc = add_traffic (history, row_id, NULL, conn->first_seen, prev_last, prev_tx,
+                            prev_rx)) != SQLITE_OK)
+    return rc;
   return add_traffic (history, row_id, netlens_history_program_key (conn), prev_last,
                       conn->last_seen, conn->tx_bytes - prev_tx, conn->rx_bytes - prev_rx);
 }
@@ -1998,6 +2048,23 @@ netlens_history_query_traffic (NetlensHistory            *history,
                             minute_floor (since_us), until_us, program, func, user_data, error);
 }
 
+typedef struct
+{
+  NetlensHistoryTrafficFunc func;
+  gpointer                  data;
+} TrafficSpread;
+
+static int
+traffic_spread_minute (gint64   minute_us,
+                       guint64  tx,
+                       guint64  rx,
+                       gpointer data)
+{
+  TrafficSpread *spread = data;
+
+  return spread->func (minute_us, tx, rx, spread->data) ? SQLITE_OK : SQLITE_DONE;
+}
+
 gboolean
 netlens_history_query_connection_traffic (NetlensHistory            *history,
                                           gint64                     row_id,
@@ -2005,13 +2072,50 @@ netlens_history_query_connection_traffic (NetlensHistory            *history,
                                           gpointer                   user_data,
                                           GError                   **error)
 {
+  TrafficSpread spread = { func, user_data };
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
   g_return_val_if_fail (history != NULL, FALSE);
   g_return_val_if_fail (func != NULL, FALSE);
 
-  return run_traffic_query (history,
-                            "SELECT minute, tx, rx FROM connection_minutes "
-                            "WHERE conn = ?1 AND ?2 = ?2 ORDER BY minute",
-                            row_id, 0, NULL, func, user_data, error);
+  /* A row written once has no stored buckets: its spread from its own first/last seen and
+   * totals is what they would hold.  One statement, so one snapshot of both tables. */
+  g_mutex_lock (&history->read_lock);
+  rc = sqlite3_prepare_v2 (history->rdb,
+                           "SELECT minute, tx, rx, NULL FROM connection_minutes WHERE conn = ?1 "
+                           "UNION ALL "
+                           "SELECT first_seen, tx_bytes, rx_bytes, last_seen FROM connections "
+                           "WHERE id = ?1 AND NOT EXISTS "
+                           "  (SELECT 1 FROM connection_minutes WHERE conn = ?1) "
+                           "ORDER BY 1", -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, row_id);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          gint64 minute = sqlite3_column_int64 (stmt, 0);
+          guint64 tx = (guint64) sqlite3_column_int64 (stmt, 1);
+          guint64 rx = (guint64) sqlite3_column_int64 (stmt, 2);
+          int frc;
+
+          if (sqlite3_column_type (stmt, 3) == SQLITE_NULL)
+            frc = traffic_spread_minute (minute, tx, rx, &spread);
+          else
+            frc = spread_traffic (minute, sqlite3_column_int64 (stmt, 3), tx, rx,
+                                  traffic_spread_minute, &spread);
+          if (frc != SQLITE_OK)
+            {
+              rc = SQLITE_DONE;
+              break;
+            }
+        }
+    }
+  if (rc != SQLITE_DONE)
+    set_sqlite_error (error, history->rdb, rc, "Cannot read the history");
+  sqlite3_finalize (stmt);
+  g_mutex_unlock (&history->read_lock);
+  return rc == SQLITE_DONE;
 }
 
 /* ---- --since / --until ---- */
