@@ -38,17 +38,24 @@
  * meanwhile (kept alive until then) are dropped.  The snapshots the worker reads
  * are not freed until it is done.
  *
- * Row objects keep their identity across updates, so GtkSingleSelection keeps its
- * selection on the connection wherever it moves, and the list widgets reuse the
- * cells of rows that stay; the window refreshes the text of the cells it shows on
- * "committed". */
+ * Every row has a slot in `where`, the index of its entry, kept up to date by every
+ * pass that moves entries (the merge writes it for each entry it copies): a changed
+ * row finds its entry without a search.  The 10,000 rows that move in a tick are
+ * sorted with the comparison inline (sort_entries()).
+ *
+ * Row objects keep their identity across updates.  The window does not show this
+ * model directly: NetlensRowSelection turns its items-changed into position-stable
+ * slots (GTK 4.8 would rebind every realised row after a re-sort) and keeps the
+ * selection on the connection; the window refreshes the text of the cells it shows
+ * on "committed". */
 
 typedef struct
 {
   guint64               key;
   guint64               key2;
   guint32               id;
-  guint32               flags;
+  guint32               slot : 30;   /* the row's index in `where` */
+  guint32               flags : 2;
   NetlensConnectionRow *row;
 } Entry;
 
@@ -98,6 +105,7 @@ typedef struct
   guint64                  key;
   guint64                  key2;
   guint32                  id;
+  guint32                  slot;
   guint32                  flags;
 } JobItem;
 
@@ -122,6 +130,8 @@ struct _NetlensConnectionModel
 
   GHashTable                *rows;      /* guint32 id -> NetlensConnectionRow (owned) */
   GArray                    *sorted;    /* Entry, every row in sort order */
+  GArray                    *where;     /* guint, by row slot: the index of its entry */
+  GArray                    *free_slots;/* guint, slots of rows gone */
   GArray                    *spare;     /* Entry, the merge's output buffer */
   GPtrArray                 *visible;   /* the rows shown, sort order (borrowed) */
   GPtrArray                 *spare_visible;
@@ -295,8 +305,21 @@ compute_key (NetlensColumn            column,
         }
       else
         {
-          folded = g_utf8_casefold (scratch->str, scratch->len);
-          memcpy (bytes, folded, MIN (strlen (folded), sizeof bytes));
+          gsize n = MIN (scratch->len, sizeof bytes);
+          gboolean ascii = TRUE;
+
+          /* case folding maps ASCII to ASCII lower case, character by character: an
+           * ASCII head needs no folded copy */
+          for (gsize i = 0; i < n && ascii; i++)
+            ascii = (guchar) scratch->str[i] < 0x80;
+          if (ascii)
+            for (gsize i = 0; i < n; i++)
+              bytes[i] = (guint8) g_ascii_tolower (scratch->str[i]);
+          else
+            {
+              folded = g_utf8_casefold (scratch->str, scratch->len);
+              memcpy (bytes, folded, MIN (strlen (folded), sizeof bytes));
+            }
           *key = *key2 = 0;
           for (guint i = 0; i < 8; i++)
             {
@@ -383,7 +406,65 @@ compare_entries (gconstpointer pa,
   return compare_keys (a->key, a->key2, a->id, b->key, b->key2, b->id);
 }
 
-/* Index of ROW's entry (found by the key it was stored with), or -1. */
+static inline gboolean
+entry_less (const Entry *a,
+            const Entry *b)
+{
+  return compare_keys (a->key, a->key2, a->id, b->key, b->key2, b->id) < 0;
+}
+
+/* Sorts N entries (distinct keys) with the comparison inline: runs of 16 by
+ * insertion, then merged bottom-up through TMP (room for N).  Several times
+ * faster than g_array_sort() on the 10,000 rows that move in a tick. */
+static void
+sort_entries (Entry *a,
+              guint  n,
+              Entry *tmp)
+{
+  Entry *src = a, *dst = tmp;
+
+  for (guint lo = 0; lo < n; lo += 16)
+    {
+      guint hi = MIN (lo + 16, n);
+
+      for (guint i = lo + 1; i < hi; i++)
+        {
+          Entry e = a[i];
+          guint j = i;
+
+          while (j > lo && entry_less (&e, &a[j - 1]))
+            {
+              a[j] = a[j - 1];
+              j--;
+            }
+          a[j] = e;
+        }
+    }
+  for (guint width = 16; width < n; width *= 2)
+    {
+      for (guint lo = 0; lo < n; lo += 2 * width)
+        {
+          guint mid = MIN (lo + width, n), hi = MIN (lo + 2 * width, n);
+          guint i = lo, j = mid, k = lo;
+
+          while (i < mid && j < hi)
+            dst[k++] = entry_less (&src[j], &src[i]) ? src[j++] : src[i++];
+          while (i < mid)
+            dst[k++] = src[i++];
+          while (j < hi)
+            dst[k++] = src[j++];
+        }
+      {
+        Entry *t = src;
+        src = dst;
+        dst = t;
+      }
+    }
+  if (src != a)
+    memcpy (a, src, n * sizeof *a);
+}
+
+/* Index of ROW's entry, or -1. */
 static gssize
 find_entry (NetlensConnectionModel *self,
             NetlensConnectionRow   *row)
@@ -391,10 +472,11 @@ find_entry (NetlensConnectionModel *self,
   const Entry *entries = (const Entry *) (gpointer) self->sorted->data;
   gsize lo = 0, hi = self->sorted->len;
   guint32 id = row->conn->id;
+  guint pos = g_array_index (self->where, guint, row->slot);
 
-  /* the hint is right unless a merge moved the entry since */
-  if (row->sorted_pos < hi && entries[row->sorted_pos].row == row)
-    return row->sorted_pos;
+  /* every change of `sorted` keeps `where` up to date: the search is a safety net */
+  if (G_LIKELY (pos < hi && entries[pos].row == row))
+    return pos;
   while (lo < hi)
     {
       gsize mid = lo + (hi - lo) / 2;
@@ -402,7 +484,7 @@ find_entry (NetlensConnectionModel *self,
                             row->key, row->key2, id);
       if (r == 0)
         {
-          row->sorted_pos = (guint) mid;
+          g_array_index (self->where, guint, row->slot) = (guint) mid;
           return (gssize) mid;
         }
       if (r < 0)
@@ -429,6 +511,8 @@ netlens_connection_model_finalize (GObject *object)
   g_clear_pointer (&self->visible, g_ptr_array_unref);
   g_clear_pointer (&self->spare_visible, g_ptr_array_unref);
   g_clear_pointer (&self->sorted, g_array_unref);
+  g_clear_pointer (&self->where, g_array_unref);
+  g_clear_pointer (&self->free_slots, g_array_unref);
   g_clear_pointer (&self->spare, g_array_unref);
   g_clear_pointer (&self->incoming, g_array_unref);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
@@ -496,6 +580,8 @@ netlens_connection_model_init (NetlensConnectionModel *self)
 {
   self->rows = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->sorted = g_array_new (FALSE, FALSE, sizeof (Entry));
+  self->where = g_array_new (FALSE, FALSE, sizeof (guint));
+  self->free_slots = g_array_new (FALSE, FALSE, sizeof (guint));
   self->spare = g_array_new (FALSE, FALSE, sizeof (Entry));
   self->incoming = g_array_new (FALSE, FALSE, sizeof (Entry));
   self->visible = g_ptr_array_new ();
@@ -551,6 +637,32 @@ dispose_garbage (NetlensConnectionModel *self)
   if (pool == NULL || !g_thread_pool_push (pool, self->garbage, NULL))
     g_ptr_array_unref (self->garbage);
   self->garbage = g_ptr_array_new_with_free_func ((GDestroyNotify) netlens_connection_free);
+}
+
+/* Every row has a slot, an index into `where` (dense: slots of rows gone are reused). */
+static guint
+alloc_slot (NetlensConnectionModel *self)
+{
+  guint slot;
+
+  if (self->free_slots->len > 0)
+    {
+      slot = g_array_index (self->free_slots, guint, self->free_slots->len - 1);
+      g_array_set_size (self->free_slots, self->free_slots->len - 1);
+      return slot;
+    }
+  slot = self->where->len;
+  g_array_set_size (self->where, slot + 1);
+  g_array_index (self->where, guint, slot) = G_MAXUINT;
+  return slot;
+}
+
+static void
+free_slot (NetlensConnectionModel *self,
+           guint                   slot)
+{
+  g_array_index (self->where, guint, slot) = G_MAXUINT;
+  g_array_append_val (self->free_slots, slot);
 }
 
 static void
@@ -618,6 +730,7 @@ netlens_connection_model_update (NetlensConnectionModel *self,
     {
       row = _netlens_connection_row_new (conn);
       row->sample_us = conn->first_seen;
+      row->slot = alloc_slot (self);
       g_hash_table_insert (self->rows, GUINT_TO_POINTER (conn->id), row);
     }
   else
@@ -735,32 +848,39 @@ merge_incoming (NetlensConnectionModel *self)
 {
   const Entry *a = (const Entry *) (gpointer) self->sorted->data;
   Entry *b = (Entry *) (gpointer) self->incoming->data;
+  guint *where = (guint *) (gpointer) self->where->data;
   guint na = self->sorted->len, nb = self->incoming->len;
   guint i = 0, j = 0, k = 0;
   Entry *out;
   GArray *tmp;
 
-  g_array_sort (self->incoming, compare_entries);
-  g_array_set_size (self->spare, na + nb);
+  g_array_set_size (self->spare, MAX (na + nb, nb));
   out = (Entry *) (gpointer) self->spare->data;
+  sort_entries (b, nb, out);
   while (i < na && j < nb)
     {
       if (a[i].flags & ENTRY_DEAD)
         i++;
       else if (compare_entries (&a[i], &b[j]) < 0)
-        out[k++] = a[i++];
+        {
+          where[a[i].slot] = k;
+          out[k++] = a[i++];
+        }
       else
         {
-          b[j].row->sorted_pos = k;
+          where[b[j].slot] = k;
           out[k++] = b[j++];
         }
     }
   for (; i < na; i++)
     if (!(a[i].flags & ENTRY_DEAD))
-      out[k++] = a[i];
+      {
+        where[a[i].slot] = k;
+        out[k++] = a[i];
+      }
   for (; j < nb; j++)
     {
-      b[j].row->sorted_pos = k;
+      where[b[j].slot] = k;
       out[k++] = b[j];
     }
   g_array_set_size (self->spare, k);
@@ -799,13 +919,14 @@ rebuild_all (NetlensConnectionModel *self,
       entry.key = row->key;
       entry.key2 = row->key2;
       entry.id = row->conn->id;
+      entry.slot = row->slot;
       entry.flags = row->matches ? ENTRY_MATCHES : 0;
       entry.row = row;
       g_array_append_val (self->sorted, entry);
     }
   g_array_sort (self->sorted, compare_entries);
   for (guint i = 0; i < self->sorted->len; i++)
-    g_array_index (self->sorted, Entry, i).row->sorted_pos = i;
+    g_array_index (self->where, guint, g_array_index (self->sorted, Entry, i).slot) = i;
 }
 
 /* ---- full re-sort and re-filter on a worker ---- */
@@ -839,6 +960,7 @@ rebuild_job_thread (GTask        *task,
 
       e->row = it->row;
       e->id = it->id;
+      e->slot = it->slot;
       e->flags = it->flags;
       e->key = it->key;
       e->key2 = it->key2;
@@ -857,7 +979,11 @@ rebuild_job_thread (GTask        *task,
     }
   /* the filter alone keeps the order */
   if (job->sort_changed)
-    g_array_sort (job->result, compare_entries);
+    {
+      g_autofree Entry *tmp = g_new (Entry, MAX (job->n_items, 1));
+
+      sort_entries ((Entry *) (gpointer) job->result->data, job->n_items, tmp);
+    }
   g_task_return_boolean (task, TRUE);
 }
 
@@ -909,6 +1035,7 @@ start_rebuild_job (NetlensConnectionModel *self)
       it->key = e->key;
       it->key2 = e->key2;
       it->id = e->id;
+      it->slot = e->slot;
       it->flags = e->flags;
     }
   self->filter_dirty = FALSE;
@@ -980,7 +1107,6 @@ swap_in_rebuild_job (NetlensConnectionModel *self)
           row->key = e->key;
           row->key2 = e->key2;
           row->matches = (e->flags & ENTRY_MATCHES) != 0;
-          row->sorted_pos = self->sorted->len;
           row->in_sorted = TRUE;
         }
       else
@@ -994,10 +1120,10 @@ swap_in_rebuild_job (NetlensConnectionModel *self)
               /* its key may have moved meanwhile: the result has the one it sits by */
               row->key = e->key;
               row->key2 = e->key2;
-              row->sorted_pos = self->sorted->len;
               row->in_sorted = TRUE;
             }
         }
+      g_array_index (self->where, guint, e->slot) = self->sorted->len;
       g_array_append_vals (self->sorted, e, 1);
     }
   for (guint i = 0; i < self->job_touched->len; i++)
@@ -1008,6 +1134,8 @@ swap_in_rebuild_job (NetlensConnectionModel *self)
         mark_pending (self, row);
     }
   g_ptr_array_set_size (self->job_touched, 0);
+  for (guint i = 0; i < self->graveyard->len; i++)
+    free_slot (self, ((NetlensConnectionRow *) g_ptr_array_index (self->graveyard, i))->slot);
   g_ptr_array_set_size (self->graveyard, 0);
   g_ptr_array_extend_and_steal (self->garbage, g_steal_pointer (&self->held_garbage));
   self->held_garbage = g_ptr_array_new_with_free_func ((GDestroyNotify) netlens_connection_free);
@@ -1026,7 +1154,6 @@ netlens_connection_model_commit (NetlensConnectionModel *self)
   gboolean want_full, hold, go_async;
 
   g_return_if_fail (NETLENS_IS_CONNECTION_MODEL (self));
-
   decay_rates (self);
 
   if (self->job != NULL && self->job->done)
@@ -1114,6 +1241,16 @@ netlens_connection_model_commit (NetlensConnectionModel *self)
           gboolean matches;
           Entry entry;
 
+          /* the entries of changed rows are all over the table: ask for one a few
+           * rows ahead (its row was read by the update, its slot is at hand) */
+          if (i + 8 < self->pending->len)
+            {
+              NetlensConnectionRow *ahead = g_ptr_array_index (self->pending, i + 8);
+              guint pos = g_array_index (self->where, guint, ahead->slot);
+
+              if (pos < len)
+                __builtin_prefetch (&entries[pos]);
+            }
           if (row->in_sorted)
             {
               idx = find_entry (self, row);
@@ -1165,6 +1302,7 @@ netlens_connection_model_commit (NetlensConnectionModel *self)
           entry.key = key;
           entry.key2 = key2;
           entry.id = id;
+          entry.slot = row->slot;
           entry.flags = matches ? ENTRY_MATCHES : 0;
           entry.row = row;
           g_array_append_val (self->incoming, entry);
@@ -1220,7 +1358,10 @@ netlens_connection_model_commit (NetlensConnectionModel *self)
               g_hash_table_steal_extended (self->rows, GUINT_TO_POINTER (row->conn->id), NULL, &value))
             g_ptr_array_add (self->graveyard, value);
           else
-            g_hash_table_remove (self->rows, GUINT_TO_POINTER (row->conn->id));
+            {
+              free_slot (self, row->slot);
+              g_hash_table_remove (self->rows, GUINT_TO_POINTER (row->conn->id));
+            }
           n_removed++;
         }
     }

@@ -26,7 +26,7 @@ struct _NetlensConnectionRow
   guint64            touched;       /* commit serial of the last update call */
   guint64            key;           /* sort key of its entry in the model's sorted list */
   guint64            key2;
-  guint              sorted_pos;    /* hint: index of its entry, checked before use */
+  guint              slot;          /* its index in the model's entry index (reused when it goes) */
   guint              pending : 1;   /* changed since the last commit */
   guint              matches : 1;   /* passes the filter */
   guint              removed : 1;

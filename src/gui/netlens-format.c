@@ -187,12 +187,24 @@ netlens_format_process (const NetlensConnection *conn,
     name = netlens_app_info_get_name (owner->app_id);
   if (name == NULL)
     name = owner->name;
-  if (name != NULL && owner->pid != 0)
-    g_string_append_printf (out, "%s (%u)", name, owner->pid);
-  else if (name != NULL)
+  /* "name (pid)", without printf: a sort by process formats every changed row */
+  if (name != NULL)
     g_string_append (out, name);
-  else if (owner->pid != 0)
-    g_string_append_printf (out, "%u", owner->pid);
+  if (name != NULL && owner->pid != 0)
+    g_string_append (out, " (");
+  if (owner->pid != 0)
+    {
+      char buf[16];
+      char *p = buf + sizeof buf;
+      guint pid = (guint) owner->pid;
+
+      do
+        *--p = (char) ('0' + pid % 10);
+      while ((pid /= 10) != 0);
+      g_string_append_len (out, p, buf + sizeof buf - p);
+    }
+  if (name != NULL && owner->pid != 0)
+    g_string_append_c (out, ')');
 }
 
 char *

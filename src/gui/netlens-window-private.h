@@ -14,12 +14,13 @@
 #include "netlens-groups.h"
 #include "netlens-groups-view.h"
 #include "netlens-notifier.h"
+#include "netlens-row-selection.h"
 #include "netlens-traffic-graph.h"
 
 G_BEGIN_DECLS
 
 NetlensConnectionModel *_netlens_window_get_model        (NetlensWindow *self);
-GtkSingleSelection     *_netlens_window_get_selection    (NetlensWindow *self);
+NetlensRowSelection    *_netlens_window_get_selection    (NetlensWindow *self);
 GtkColumnView          *_netlens_window_get_column_view  (NetlensWindow *self);
 GtkSearchEntry         *_netlens_window_get_search_entry (NetlensWindow *self);
 GtkSearchBar           *_netlens_window_get_search_bar   (NetlensWindow *self);

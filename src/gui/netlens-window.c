@@ -37,6 +37,7 @@
 #include "netlens-history-view.h"
 #include "netlens-traffic-graph.h"
 #include "netlens-query.h"
+#include "netlens-row-selection.h"
 
 /* Rows this close to their timeout are dimmed (and say so in their tooltip). */
 #define NEAR_TIMEOUT_FRACTION 0.25
@@ -162,7 +163,7 @@ struct _NetlensWindow
 
   GSettings            *settings;
   NetlensConnectionModel *model;
-  GtkSingleSelection   *selection;
+  NetlensRowSelection  *selection;
   GtkColumnViewColumn  *columns[NETLENS_N_COLUMNS];
   GHashTable           *bound_cells;     /* cell widget -> CellData */
   guint                 cells_idle_id;   /* refresh_cells() after a scroll */
@@ -491,7 +492,8 @@ refresh_cell (NetlensWindow *self,
               CellData      *data,
               gboolean       force)
 {
-  NetlensConnectionRow *row = gtk_list_item_get_item (data->item);
+  NetlensRowSlot *slot = gtk_list_item_get_item (data->item);
+  NetlensConnectionRow *row = slot != NULL ? netlens_row_slot_get_row (slot) : NULL;
   const NetlensConnection *conn;
   GtkInscription *inscription;
   NetlensFormatContext ctx;
@@ -623,7 +625,7 @@ on_cell_unbind_cb (GtkSignalListItemFactory *factory,
 static NetlensConnectionRow *
 selected_row (NetlensWindow *self)
 {
-  return gtk_single_selection_get_selected_item (self->selection);
+  return netlens_row_selection_get_selected_row (self->selection);
 }
 
 /* The Processes or Hosts view on screen, or NULL for the connections. */
@@ -844,9 +846,9 @@ set_detail_visible (NetlensWindow *self,
 }
 
 static void
-on_selected_item_changed_cb (GtkSingleSelection *selection,
-                             GParamSpec         *pspec,
-                             NetlensWindow      *self)
+on_selected_item_changed_cb (NetlensRowSelection *selection,
+                             GParamSpec          *pspec,
+                             NetlensWindow       *self)
 {
   refresh_detail (self);
 }
@@ -856,7 +858,7 @@ on_column_view_activate_cb (GtkColumnView *view,
                             guint          position,
                             NetlensWindow *self)
 {
-  gtk_single_selection_set_selected (self->selection, position);
+  netlens_row_selection_set_selected (self->selection, position);
   set_detail_visible (self, TRUE);
 }
 
@@ -886,7 +888,7 @@ move_selection (NetlensWindow *self,
                 int            delta)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
-  guint pos = gtk_single_selection_get_selected (self->selection);
+  guint pos = netlens_row_selection_get_selected (self->selection);
   gint64 target;
 
   if (n == 0)
@@ -895,7 +897,7 @@ move_selection (NetlensWindow *self,
     target = delta > 0 ? 0 : (gint64) n - 1;
   else
     target = CLAMP ((gint64) pos + delta, 0, (gint64) n - 1);
-  gtk_single_selection_set_selected (self->selection, (guint) target);
+  netlens_row_selection_set_selected (self->selection, (guint) target);
   scroll_to (self, (guint) target);
 }
 
@@ -1433,7 +1435,7 @@ static void
 on_search_activate_cb (GtkSearchEntry *entry,
                        NetlensWindow  *self)
 {
-  if (gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION)
+  if (netlens_row_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION)
     move_selection (self, 1);
   set_detail_visible (self, TRUE);
 }
@@ -1494,6 +1496,26 @@ on_entry_key_pressed_cb (GtkEventControllerKey *controller,
     default:
       return FALSE;
     }
+}
+
+/* The table's cursor keys move the selection, not GTK's focus: the rows move under
+ * a fixed position on every re-sort, the selected connection is where the user is. */
+static gboolean
+on_table_key_pressed_cb (GtkEventControllerKey *controller,
+                         guint                  keyval,
+                         guint                  keycode,
+                         GdkModifierType        state,
+                         NetlensWindow         *self)
+{
+  if ((state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0)
+    return FALSE;
+  if ((keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter) &&
+      netlens_row_selection_get_selected (self->selection) != GTK_INVALID_LIST_POSITION)
+    {
+      set_detail_visible (self, TRUE);
+      return TRUE;
+    }
+  return on_entry_key_pressed_cb (controller, keyval, keycode, state, self);
 }
 
 static void
@@ -1812,7 +1834,7 @@ on_right_click_pressed_cb (GtkGestureClick *gesture,
           guint position = gtk_list_item_get_position (item);
           if (position != GTK_INVALID_LIST_POSITION)
             {
-              gtk_single_selection_set_selected (self->selection, position);
+              netlens_row_selection_set_selected (self->selection, position);
               gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
               popup_context_menu (self, x, y);
             }
@@ -1827,7 +1849,7 @@ context_menu_action (GtkWidget  *widget,
                      GVariant   *parameter)
 {
   NetlensWindow *self = NETLENS_WINDOW (widget);
-  guint position = gtk_single_selection_get_selected (self->selection);
+  guint position = netlens_row_selection_get_selected (self->selection);
   double x = 24, y = 24;
 
   if (position == GTK_INVALID_LIST_POSITION)
@@ -3013,10 +3035,10 @@ netlens_window_init (NetlensWindow *self)
   netlens_traffic_graph_set_bits (self->selection_graph, self->bits);
   netlens_connection_model_set_hide_localhost (self->model,
                                                g_settings_get_boolean (self->settings, "hide-localhost"));
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
-  gtk_single_selection_set_autoselect (self->selection, FALSE);
-  gtk_single_selection_set_can_unselect (self->selection, TRUE);
-  g_signal_connect (self->selection, "notify::selected-item",
+  /* position-stable items: a re-sort does not make GTK rebind every row; the
+   * selection follows the connection */
+  self->selection = netlens_row_selection_new (self->model);
+  g_signal_connect (self->selection, "notify::selected-row",
                     G_CALLBACK (on_selected_item_changed_cb), self);
   setup_columns (self);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
@@ -3029,6 +3051,10 @@ netlens_window_init (NetlensWindow *self)
   add_table_shortcut (shortcuts, "<Shift>F10", "win.context-menu");
   add_table_shortcut (shortcuts, "Menu", "win.context-menu");
   gtk_widget_add_controller (GTK_WIDGET (self->column_view), GTK_EVENT_CONTROLLER (shortcuts));
+  controller = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect (controller, "key-pressed", G_CALLBACK (on_table_key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->column_view), controller);
 
   gesture = gtk_gesture_click_new ();
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), GDK_BUTTON_SECONDARY);
@@ -3097,7 +3123,7 @@ _netlens_window_get_model (NetlensWindow *self)
   return self->model;
 }
 
-GtkSingleSelection *
+NetlensRowSelection *
 _netlens_window_get_selection (NetlensWindow *self)
 {
   return self->selection;
@@ -3236,7 +3262,7 @@ netlens_window_show_connection (NetlensWindow *self,
     }
   if (position == G_MAXUINT)
     return;   /* it has ended since */
-  gtk_single_selection_set_selected (self->selection, position);
+  netlens_row_selection_set_selected (self->selection, position);
   scroll_to (self, position);
   set_detail_visible (self, TRUE);
 }

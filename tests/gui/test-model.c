@@ -13,6 +13,7 @@
 
 #include "netlens-connection-model.h"
 #include "netlens-query.h"
+#include "netlens-row-selection.h"
 
 #define SEC G_USEC_PER_SEC
 #define T0 (G_GINT64_CONSTANT (1700000000) * SEC)
@@ -446,6 +447,215 @@ test_model_async_sort (void)
   g_ptr_array_unref (mirror.items);
 }
 
+/* What the view sees of the selection model: every items-changed, and the
+ * selection-changed ranges. */
+typedef struct
+{
+  guint n_items;        /* as told by items-changed */
+  guint n_changes;
+  guint n_mid_changes;  /* items-changed before the end of the list */
+  guint n_selection_changes;
+  guint n_row_notifies;
+} SlotView;
+
+static void
+on_slots_items_changed (GListModel *list,
+                        guint       position,
+                        guint       removed,
+                        guint       added,
+                        SlotView   *view)
+{
+  g_assert_cmpuint (position + removed, <=, view->n_items);
+  if (position + removed != view->n_items)
+    view->n_mid_changes++;
+  view->n_items += added - removed;
+  view->n_changes++;
+  g_assert_cmpuint (view->n_items, ==, g_list_model_get_n_items (list));
+}
+
+static void
+on_slots_selection_changed (GtkSelectionModel *model,
+                            guint              position,
+                            guint              n_items,
+                            SlotView          *view)
+{
+  view->n_selection_changes++;
+}
+
+static void
+on_slot_row_notify (GObject    *slot,
+                    GParamSpec *pspec,
+                    SlotView   *view)
+{
+  view->n_row_notifies++;
+}
+
+/* The table's selection model at 20,000 rows sorted by a changing value (bytes): many
+ * ticks where a fifth of the rows change, some come and some go.  The view is only
+ * told of count changes at the end; the slots it holds show the brute-force order;
+ * the selection stays on its connection wherever it moves, and goes with it. */
+static void
+test_model_slots_sorted (void)
+{
+  const guint n_rows = 20000;
+  g_autoptr(NetlensConnectionModel) model = netlens_connection_model_new ();
+  g_autoptr(NetlensRowSelection) selection = netlens_row_selection_new (model);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (17);
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) alive = g_hash_table_new (NULL, NULL);
+  g_autoptr(NetlensConnectionRow) chosen = NULL;
+  SlotView view = { 0 };
+  gboolean descending = TRUE;
+  guint32 next_id = 1;
+  guint moved = 0;
+  guint n_selected_notify = 0;
+
+  g_signal_connect (selection, "items-changed", G_CALLBACK (on_slots_items_changed), &view);
+  g_signal_connect (selection, "selection-changed", G_CALLBACK (on_slots_selection_changed), &view);
+  g_signal_connect_swapped (selection, "notify::selected-row", G_CALLBACK (count_cb), &n_selected_notify);
+  g_assert_true (g_list_model_get_item_type (G_LIST_MODEL (selection)) == NETLENS_TYPE_ROW_SLOT);
+
+  netlens_connection_model_set_now (model, T0);
+  for (; next_id <= n_rows; next_id++)
+    {
+      netlens_connection_model_update (model, make_conn (next_id, NETLENS_PROTO_TCP, next_id % 200, 443,
+                                                         g_rand_int_range (rand, 0, 1000000),
+                                                         NETLENS_STATE_ESTABLISHED, "curl"));
+      g_hash_table_add (alive, GUINT_TO_POINTER (next_id));
+    }
+  netlens_connection_model_set_sort (model, NETLENS_COLUMN_BYTES, descending);
+  netlens_connection_model_commit (model);
+  settle (model);
+  g_assert_cmpuint (view.n_items, ==, n_rows);
+
+  /* a view holds the slots of the rows it shows (the first 60, and 20 further down) */
+  for (guint i = 0; i < 80; i++)
+    {
+      NetlensRowSlot *slot = g_list_model_get_item (G_LIST_MODEL (selection), i < 60 ? i : 5000 + i);
+
+      g_signal_connect (slot, "notify::row", G_CALLBACK (on_slot_row_notify), &view);
+      g_ptr_array_add (held, slot);
+    }
+
+  netlens_row_selection_set_selected (selection, 30);
+  chosen = g_object_ref (netlens_row_selection_get_selected_row (selection));
+  g_assert_true (netlens_row_selection_get_row (selection, 30) == chosen);
+  g_assert_cmpuint (n_selected_notify, ==, 1);
+  g_assert_true (gtk_selection_model_is_selected (GTK_SELECTION_MODEL (selection), 30));
+
+  for (guint tick = 1; tick <= 40; tick++)
+    {
+      g_autoptr(GPtrArray) expected = g_ptr_array_new ();
+      guint old_position = netlens_row_selection_get_selected (selection);
+      GHashTableIter iter;
+      gpointer key;
+
+      view.n_changes = view.n_mid_changes = 0;
+      netlens_connection_model_set_now (model, T0 + tick * SEC);
+      for (guint i = 0; i < n_rows / 5; i++)
+        {
+          guint32 id = g_rand_int_range (rand, 1, next_id);
+
+          if (!g_hash_table_contains (alive, GUINT_TO_POINTER (id)))
+            continue;
+          if (i % 50 == 49 && netlens_connection_model_lookup (model, id) != chosen)
+            {
+              netlens_connection_model_remove (model, id);
+              g_hash_table_remove (alive, GUINT_TO_POINTER (id));
+              continue;
+            }
+          netlens_connection_model_update (model, make_conn (id, NETLENS_PROTO_TCP, id % 200, 443,
+                                                             g_rand_int_range (rand, 0, 1000000),
+                                                             NETLENS_STATE_ESTABLISHED, "curl"));
+        }
+      for (guint i = 0; i < 100; i++, next_id++)
+        {
+          netlens_connection_model_update (model, make_conn (next_id, NETLENS_PROTO_TCP, next_id % 200, 443,
+                                                             g_rand_int_range (rand, 0, 1000000),
+                                                             NETLENS_STATE_ESTABLISHED, "curl"));
+          g_hash_table_add (alive, GUINT_TO_POINTER (next_id));
+        }
+      /* the selected row itself changes every few ticks */
+      if (tick % 3 == 0)
+        netlens_connection_model_update (model, make_conn (netlens_connection_row_get_id (chosen),
+                                                           NETLENS_PROTO_TCP, 1, 443,
+                                                           g_rand_int_range (rand, 0, 1000000),
+                                                           NETLENS_STATE_ESTABLISHED, "curl"));
+      /* and now and then the order flips (a full re-sort) */
+      if (tick % 10 == 0)
+        {
+          descending = !descending;
+          netlens_connection_model_set_sort (model, NETLENS_COLUMN_BYTES, descending);
+        }
+      netlens_connection_model_commit (model);
+      settle (model);
+
+      /* the view heard of the count only, at the end */
+      g_assert_cmpuint (view.n_mid_changes, ==, 0);
+      g_assert_cmpuint (view.n_changes, <=, 2);
+      g_assert_cmpuint (view.n_items, ==, g_hash_table_size (alive));
+
+      /* brute force */
+      g_hash_table_iter_init (&iter, alive);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        g_ptr_array_add (expected, netlens_connection_model_lookup (model, GPOINTER_TO_UINT (key)));
+      g_ptr_array_sort_with_data (expected, compare_brute, &descending);
+      g_assert_cmpuint (expected->len, ==, g_list_model_get_n_items (G_LIST_MODEL (selection)));
+      for (guint i = 0; i < expected->len; i++)
+        g_assert_true (netlens_row_selection_get_row (selection, i) == g_ptr_array_index (expected, i));
+      for (guint i = 0; i < held->len; i++)
+        {
+          NetlensRowSlot *slot = g_ptr_array_index (held, i);
+          guint position = i < 60 ? i : 5000 + i;
+
+          g_assert_true (netlens_row_slot_get_row (slot) == g_ptr_array_index (expected, position));
+        }
+
+      /* the selection is the connection, wherever it went */
+      g_assert_true (netlens_row_selection_get_selected_row (selection) == chosen);
+      g_assert_true (g_ptr_array_index (expected, netlens_row_selection_get_selected (selection)) == chosen);
+      g_assert_true (gtk_selection_model_is_selected (GTK_SELECTION_MODEL (selection),
+                                                      netlens_row_selection_get_selected (selection)));
+      {
+        g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (selection));
+        g_assert_cmpuint (gtk_bitset_get_size (set), ==, 1);
+      }
+      if (netlens_row_selection_get_selected (selection) != old_position)
+        moved++;
+    }
+  g_assert_cmpuint (n_selected_notify, ==, 1);
+  g_assert_cmpuint (moved, >, 10);
+  g_assert_cmpuint (view.n_row_notifies, >, 0);
+
+  /* the selected row ends: the selection goes with it */
+  netlens_connection_model_set_now (model, T0 + 100 * SEC);
+  netlens_connection_model_remove (model, netlens_connection_row_get_id (chosen));
+  netlens_connection_model_commit (model);
+  g_assert_null (netlens_row_selection_get_selected_row (selection));
+  g_assert_cmpuint (netlens_row_selection_get_selected (selection), ==, GTK_INVALID_LIST_POSITION);
+  g_assert_cmpuint (n_selected_notify, ==, 2);
+  {
+    g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (selection));
+    g_assert_true (gtk_bitset_is_empty (set));
+  }
+
+  /* a row hidden by the filter is not selected any more either */
+  netlens_row_selection_set_selected (selection, 0);
+  g_assert_nonnull (netlens_row_selection_get_selected_row (selection));
+  set_query (model, "proto:udp", NETLENS_FILTER_CHANGE_DIFFERENT);
+  netlens_connection_model_commit (model);
+  settle (model);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (selection)), ==, 0);
+  g_assert_cmpuint (view.n_items, ==, 0);
+  g_assert_null (netlens_row_selection_get_selected_row (selection));
+
+  /* slots past the end keep their last row until the view lets them go */
+  g_assert_nonnull (netlens_row_slot_get_row (g_ptr_array_index (held, 0)));
+  g_clear_pointer (&held, g_ptr_array_unref);
+  g_signal_handlers_disconnect_by_data (selection, &view);
+  g_signal_handlers_disconnect_by_data (selection, &n_selected_notify);
+}
+
 static void
 test_model_hide_localhost (void)
 {
@@ -521,6 +731,7 @@ main (int   argc,
   g_test_add_func ("/gui/model/random-async", test_model_random_async);
   g_test_add_func ("/gui/model/async-sort", test_model_async_sort);
   g_test_add_func ("/gui/model/hide-localhost", test_model_hide_localhost);
+  g_test_add_func ("/gui/model/slots-sorted", test_model_slots_sorted);
   g_test_add_func ("/gui/format", test_format);
 
   return g_test_run ();

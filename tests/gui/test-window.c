@@ -364,7 +364,7 @@ static void
 test_show_connection (void)
 {
   NetlensConnectionModel *model = _netlens_window_get_model (window);
-  GtkSingleSelection *selection = _netlens_window_get_selection (window);
+  NetlensRowSelection *selection = _netlens_window_get_selection (window);
   g_autoptr(NetlensConnectionRow) row = g_list_model_get_item (G_LIST_MODEL (model), 0);
   guint32 id = netlens_connection_row_get_id (row);
   const char *proto = netlens_connection_row_get_connection (row)->key.proto == NETLENS_PROTO_TCP ? "udp" : "tcp";
@@ -381,7 +381,7 @@ test_show_connection (void)
                    "connections");
   g_assert_false (gtk_search_bar_get_search_mode (_netlens_window_get_search_bar (window)));
   g_assert_cmpuint (n_shown (), ==, export_rows->len);
-  g_assert_true (gtk_single_selection_get_selected_item (selection) == (gpointer) row);
+  g_assert_true (netlens_row_selection_get_selected_row (selection) == (gpointer) row);
   g_assert_true (_netlens_window_get_detail_visible (window));
   press_keys ("Escape");
   g_assert_false (_netlens_window_get_detail_visible (window));
@@ -473,7 +473,7 @@ static void
 test_selection_survives_update (void)
 {
   NetlensConnectionModel *model = _netlens_window_get_model (window);
-  GtkSingleSelection *selection = _netlens_window_get_selection (window);
+  NetlensRowSelection *selection = _netlens_window_get_selection (window);
   GtkColumnView *view = _netlens_window_get_column_view (window);
   g_autoptr(NetlensConnectionRow) chosen = NULL;
   g_autoptr(NetlensConnectionRow) first = NULL;
@@ -492,8 +492,8 @@ test_selection_survives_update (void)
   g_assert_cmpint (netlens_connection_model_get_sort_column (model), ==, NETLENS_COLUMN_BYTES);
   g_assert_true (netlens_connection_model_get_sort_descending (model));
 
-  gtk_single_selection_set_selected (selection, n - 1);
-  chosen = g_object_ref (gtk_single_selection_get_selected_item (selection));
+  netlens_row_selection_set_selected (selection, n - 1);
+  chosen = g_object_ref (netlens_row_selection_get_selected_row (selection));
   first = g_list_model_get_item (G_LIST_MODEL (model), 0);
 
   /* an update moves the selected row from the bottom to the top, and another row goes */
@@ -504,94 +504,8 @@ test_selection_survives_update (void)
   spin (50);
 
   g_assert_cmpuint (n_shown (), ==, n - 1);
-  g_assert_true (gtk_single_selection_get_selected_item (selection) == (gpointer) chosen);
-  g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==, 0);
-}
-
-static void
-test_detail_pane (void)
-{
-  GtkSingleSelection *selection = _netlens_window_get_selection (window);
-  NetlensDetailPane *pane = _netlens_window_get_detail_pane (window);
-  NetlensConnectionRow *row;
-  const NetlensConnection *conn;
-  char buf[128];
-
-  g_assert_false (_netlens_window_get_detail_visible (window));
-  gtk_single_selection_set_selected (selection, 0);
-  gtk_widget_grab_focus (GTK_WIDGET (_netlens_window_get_column_view (window)));
-  spin (100);
-  press_keys ("Return");
-  WAIT_FOR (_netlens_window_get_detail_visible (window), 2000);
-  g_assert_true (_netlens_window_get_detail_visible (window));
-
-  row = gtk_single_selection_get_selected_item (selection);
-  g_assert_nonnull (row);
-  g_assert_true (netlens_detail_pane_get_row (pane) == row);
-  conn = netlens_connection_row_get_connection (row);
-  g_assert_cmpstr (netlens_detail_pane_get_value (pane, "remote"), ==,
-                   netlens_connection_endpoint_string (conn, FALSE, buf, sizeof buf));
-  g_assert_cmpstr (netlens_detail_pane_get_value (pane, "local"), ==,
-                   netlens_connection_endpoint_string (conn, TRUE, buf, sizeof buf));
-  g_assert_cmpstr (netlens_detail_pane_get_value (pane, "protocol"), ==,
-                   netlens_connection_protocol_name (conn, buf, sizeof buf));
-  g_assert_cmpstr (netlens_detail_pane_get_value (pane, "state"), ==,
-                   netlens_state_to_string (conn->state));
-  g_assert_cmpstr (netlens_detail_pane_get_value (pane, "end_reason"), ==,
-                   netlens_end_reason_to_string (conn->end_reason));
-  g_assert_nonnull (netlens_detail_pane_get_value (pane, "tx"));
-  g_assert_nonnull (netlens_detail_pane_get_value (pane, "first_seen"));
-
-  /* DPI fields of a TLS connection with an SNI */
-  type_query ("sni:facebook");
-  g_assert_cmpuint (n_shown (), >, 0);
-  gtk_single_selection_set_selected (selection, 0);
-  spin (50);
-  row = gtk_single_selection_get_selected_item (selection);
-  conn = netlens_connection_row_get_connection (row);
-  g_assert_nonnull (netlens_connection_get_sni (conn));
-  g_assert_cmpstr (netlens_detail_pane_get_value (pane, "names.sni"), ==, netlens_connection_get_sni (conn));
-  g_assert_cmpstr (netlens_detail_pane_get_value (pane, "dpi.tls.sni"), ==, netlens_connection_get_sni (conn));
-
-  /* the first Esc closes the pane and keeps the filter, the second clears it */
-  gtk_widget_grab_focus (GTK_WIDGET (_netlens_window_get_column_view (window)));
-  press_keys ("Escape");
-  g_assert_false (_netlens_window_get_detail_visible (window));
-  g_assert_true (gtk_search_bar_get_search_mode (_netlens_window_get_search_bar (window)));
-  g_assert_cmpuint (n_shown (), <, export_rows->len - 1);
-  press_keys ("Escape");
-  g_assert_false (gtk_search_bar_get_search_mode (_netlens_window_get_search_bar (window)));
-  g_assert_cmpuint (n_shown (), ==, netlens_connection_model_get_n_total (_netlens_window_get_model (window)));
-}
-
-static void
-test_clipboard (void)
-{
-  GtkSingleSelection *selection = _netlens_window_get_selection (window);
-  NetlensConnectionRow *row;
-  g_autofree char *address = NULL;
-  g_autofree char *text = NULL;
-  g_auto(GStrv) cells = NULL;
-  char buf[128];
-
-  gtk_single_selection_set_selected (selection, 2);
-  row = gtk_single_selection_get_selected_item (selection);
-  address = netlens_format_remote_address (netlens_connection_row_get_connection (row));
-  g_assert_nonnull (strchr (address, ':'));
-
-  gtk_widget_grab_focus (GTK_WIDGET (_netlens_window_get_column_view (window)));
-  press_keys ("ctrl+c");
-  text = read_clipboard ();
-  g_assert_cmpstr (text, ==, address);
-  g_clear_pointer (&text, g_free);
-
-  press_keys ("ctrl+shift+c");
-  text = read_clipboard ();
-  cells = g_strsplit (text, "\t", -1);
-  g_assert_cmpuint (g_strv_length (cells), ==, NETLENS_N_COLUMNS);
-  g_assert_cmpstr (cells[NETLENS_COLUMN_LOCAL], ==,
-                   netlens_connection_endpoint_string (netlens_connection_row_get_connection (row),
-                                                       TRUE, buf, sizeof buf));
+  g_assert_true (netlens_row_selection_get_selected_row (selection) == (gpointer) chosen);
+  g_assert_cmpuint (netlens_row_selection_get_selected (selection), ==, 0);
 }
 
 static GtkWidget *
@@ -612,10 +526,207 @@ find_inscription (GtkWidget  *widget,
 }
 
 static void
+sort_view_by (NetlensColumn column,
+              GtkSortType   order)
+{
+  GtkColumnView *view = _netlens_window_get_column_view (window);
+  GListModel *columns = gtk_column_view_get_columns (view);
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, i);
+      if (g_str_equal (gtk_column_view_column_get_title (c), netlens_column_get_title (column)))
+        gtk_column_view_sort_by_column (view, c, order);
+    }
+  WAIT_FOR (!netlens_connection_model_is_busy (_netlens_window_get_model (window)), 5000);
+  spin (50);
+}
+
+/* A re-sort moves the rows under the positions the view keeps: the selected
+ * connection stays selected and in the detail pane, the cursor keys go on from it,
+ * the cells show the new order, and a selected row that ends takes the selection. */
+static void
+test_resort_follows_selection (void)
+{
+  NetlensConnectionModel *model = _netlens_window_get_model (window);
+  NetlensRowSelection *selection = _netlens_window_get_selection (window);
+  NetlensDetailPane *pane = _netlens_window_get_detail_pane (window);
+  GtkColumnView *view = _netlens_window_get_column_view (window);
+  g_autoptr(NetlensConnectionRow) chosen = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (3);
+  guint n = n_shown ();
+  guint position;
+  char buf[128];
+
+  g_assert_cmpuint (n, >, 20);
+  sort_view_by (NETLENS_COLUMN_BYTES, GTK_SORT_DESCENDING);
+  netlens_row_selection_set_selected (selection, n / 2);
+  chosen = g_object_ref (netlens_row_selection_get_selected_row (selection));
+  gtk_widget_grab_focus (GTK_WIDGET (view));
+  spin (50);
+  press_keys ("Return");
+  WAIT_FOR (_netlens_window_get_detail_visible (window), 2000);
+  g_assert_true (netlens_detail_pane_get_row (pane) == chosen);
+
+  /* a full re-sort by another column */
+  sort_view_by (NETLENS_COLUMN_LOCAL, GTK_SORT_ASCENDING);
+  g_assert_cmpint (netlens_connection_model_get_sort_column (model), ==, NETLENS_COLUMN_LOCAL);
+  position = netlens_row_selection_get_selected (selection);
+  g_assert_true (netlens_row_selection_get_selected_row (selection) == chosen);
+  g_assert_cmpuint (position, ==, netlens_connection_model_get_position (model, netlens_connection_row_get_id (chosen)));
+  g_assert_true (gtk_selection_model_is_selected (gtk_column_view_get_model (view), position));
+  g_assert_true (netlens_detail_pane_get_row (pane) == chosen);
+  {
+    g_autoptr(NetlensRowSlot) slot = g_list_model_get_item (G_LIST_MODEL (gtk_column_view_get_model (view)), position);
+    g_assert_true (netlens_row_slot_get_row (slot) == chosen);
+  }
+  /* the cells in view show the new order: the first row's local address is on screen */
+  {
+    g_autoptr(NetlensConnectionRow) top = g_list_model_get_item (G_LIST_MODEL (model), 0);
+    const char *local = netlens_connection_endpoint_string (netlens_connection_row_get_connection (top),
+                                                            TRUE, buf, sizeof buf);
+    WAIT_FOR (find_inscription (GTK_WIDGET (view), local) != NULL, 2000);
+    g_assert_nonnull (find_inscription (GTK_WIDGET (view), local));
+  }
+
+  /* ticks sorted by bytes: the selected row moves, the selection and the pane with it */
+  sort_view_by (NETLENS_COLUMN_BYTES, GTK_SORT_DESCENDING);
+  for (guint tick = 0; tick < 6; tick++)
+    {
+      for (guint i = 0; i < n / 3; i++)
+        {
+          g_autoptr(NetlensConnectionRow) row = g_list_model_get_item (G_LIST_MODEL (model),
+                                                                       g_rand_int_range (rand, 0, n_shown ()));
+          netlens_connection_model_update (model, grown_copy (row, g_rand_int_range (rand, 0, 1 << 30)));
+        }
+      netlens_connection_model_update (model, grown_copy (chosen, g_rand_int_range (rand, 0, 1 << 30)));
+      netlens_connection_model_commit (model);
+      _netlens_window_refresh_view (window);
+      position = netlens_row_selection_get_selected (selection);
+      g_assert_true (netlens_row_selection_get_selected_row (selection) == chosen);
+      g_assert_cmpuint (position, ==, netlens_connection_model_get_position (model, netlens_connection_row_get_id (chosen)));
+      g_assert_true (netlens_detail_pane_get_row (pane) == chosen);
+    }
+  spin (50);
+
+  /* the cursor keys go on from the selected connection, wherever it went */
+  if (position + 1 < n_shown ())
+    {
+      g_autoptr(NetlensConnectionRow) next = g_list_model_get_item (G_LIST_MODEL (model), position + 1);
+
+      gtk_widget_grab_focus (GTK_WIDGET (view));
+      press_keys ("Down");
+      g_assert_true (netlens_row_selection_get_selected_row (selection) == next);
+      g_assert_true (netlens_detail_pane_get_row (pane) == next);
+      press_keys ("Up");
+      g_assert_true (netlens_row_selection_get_selected_row (selection) == chosen);
+    }
+
+  /* the selected connection goes: so does the selection */
+  netlens_connection_model_remove (model, netlens_connection_row_get_id (chosen));
+  netlens_connection_model_commit (model);
+  _netlens_window_refresh_view (window);
+  spin (50);
+  g_assert_null (netlens_row_selection_get_selected_row (selection));
+  g_assert_cmpuint (netlens_row_selection_get_selected (selection), ==, GTK_INVALID_LIST_POSITION);
+  g_assert_true (netlens_detail_pane_get_row (pane) != chosen);
+
+  gtk_widget_grab_focus (GTK_WIDGET (view));
+  press_keys ("Escape");
+  g_assert_false (_netlens_window_get_detail_visible (window));
+}
+
+static void
+test_detail_pane (void)
+{
+  NetlensRowSelection *selection = _netlens_window_get_selection (window);
+  NetlensDetailPane *pane = _netlens_window_get_detail_pane (window);
+  NetlensConnectionRow *row;
+  const NetlensConnection *conn;
+  char buf[128];
+
+  g_assert_false (_netlens_window_get_detail_visible (window));
+  netlens_row_selection_set_selected (selection, 0);
+  gtk_widget_grab_focus (GTK_WIDGET (_netlens_window_get_column_view (window)));
+  spin (100);
+  press_keys ("Return");
+  WAIT_FOR (_netlens_window_get_detail_visible (window), 2000);
+  g_assert_true (_netlens_window_get_detail_visible (window));
+
+  row = netlens_row_selection_get_selected_row (selection);
+  g_assert_nonnull (row);
+  g_assert_true (netlens_detail_pane_get_row (pane) == row);
+  conn = netlens_connection_row_get_connection (row);
+  g_assert_cmpstr (netlens_detail_pane_get_value (pane, "remote"), ==,
+                   netlens_connection_endpoint_string (conn, FALSE, buf, sizeof buf));
+  g_assert_cmpstr (netlens_detail_pane_get_value (pane, "local"), ==,
+                   netlens_connection_endpoint_string (conn, TRUE, buf, sizeof buf));
+  g_assert_cmpstr (netlens_detail_pane_get_value (pane, "protocol"), ==,
+                   netlens_connection_protocol_name (conn, buf, sizeof buf));
+  g_assert_cmpstr (netlens_detail_pane_get_value (pane, "state"), ==,
+                   netlens_state_to_string (conn->state));
+  g_assert_cmpstr (netlens_detail_pane_get_value (pane, "end_reason"), ==,
+                   netlens_end_reason_to_string (conn->end_reason));
+  g_assert_nonnull (netlens_detail_pane_get_value (pane, "tx"));
+  g_assert_nonnull (netlens_detail_pane_get_value (pane, "first_seen"));
+
+  /* DPI fields of a TLS connection with an SNI */
+  type_query ("sni:facebook");
+  g_assert_cmpuint (n_shown (), >, 0);
+  netlens_row_selection_set_selected (selection, 0);
+  spin (50);
+  row = netlens_row_selection_get_selected_row (selection);
+  conn = netlens_connection_row_get_connection (row);
+  g_assert_nonnull (netlens_connection_get_sni (conn));
+  g_assert_cmpstr (netlens_detail_pane_get_value (pane, "names.sni"), ==, netlens_connection_get_sni (conn));
+  g_assert_cmpstr (netlens_detail_pane_get_value (pane, "dpi.tls.sni"), ==, netlens_connection_get_sni (conn));
+
+  /* the first Esc closes the pane and keeps the filter, the second clears it */
+  gtk_widget_grab_focus (GTK_WIDGET (_netlens_window_get_column_view (window)));
+  press_keys ("Escape");
+  g_assert_false (_netlens_window_get_detail_visible (window));
+  g_assert_true (gtk_search_bar_get_search_mode (_netlens_window_get_search_bar (window)));
+  g_assert_cmpuint (n_shown (), <, export_rows->len - 1);
+  press_keys ("Escape");
+  g_assert_false (gtk_search_bar_get_search_mode (_netlens_window_get_search_bar (window)));
+  g_assert_cmpuint (n_shown (), ==, netlens_connection_model_get_n_total (_netlens_window_get_model (window)));
+}
+
+static void
+test_clipboard (void)
+{
+  NetlensRowSelection *selection = _netlens_window_get_selection (window);
+  NetlensConnectionRow *row;
+  g_autofree char *address = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) cells = NULL;
+  char buf[128];
+
+  netlens_row_selection_set_selected (selection, 2);
+  row = netlens_row_selection_get_selected_row (selection);
+  address = netlens_format_remote_address (netlens_connection_row_get_connection (row));
+  g_assert_nonnull (strchr (address, ':'));
+
+  gtk_widget_grab_focus (GTK_WIDGET (_netlens_window_get_column_view (window)));
+  press_keys ("ctrl+c");
+  text = read_clipboard ();
+  g_assert_cmpstr (text, ==, address);
+  g_clear_pointer (&text, g_free);
+
+  press_keys ("ctrl+shift+c");
+  text = read_clipboard ();
+  cells = g_strsplit (text, "\t", -1);
+  g_assert_cmpuint (g_strv_length (cells), ==, NETLENS_N_COLUMNS);
+  g_assert_cmpstr (cells[NETLENS_COLUMN_LOCAL], ==,
+                   netlens_connection_endpoint_string (netlens_connection_row_get_connection (row),
+                                                       TRUE, buf, sizeof buf));
+}
+
+static void
 test_near_timeout (void)
 {
   NetlensConnectionModel *model = _netlens_window_get_model (window);
-  GtkSingleSelection *selection = _netlens_window_get_selection (window);
+  NetlensRowSelection *selection = _netlens_window_get_selection (window);
   NetlensDetailPane *pane = _netlens_window_get_detail_pane (window);
   g_autoptr(NetlensConnectionRow) first = g_list_model_get_item (G_LIST_MODEL (model), 0);
   NetlensConnection *conn = netlens_connection_snapshot (netlens_connection_row_get_connection (first));
@@ -648,7 +759,7 @@ test_near_timeout (void)
   g_assert_true (gtk_widget_has_css_class (cell, "netlens-dim"));
   g_assert_true (g_str_has_prefix (gtk_widget_get_tooltip_text (cell), "Times out in "));
 
-  gtk_single_selection_set_selected (selection, 0);
+  netlens_row_selection_set_selected (selection, 0);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-details", NULL);
   spin (100);
   timeout = netlens_detail_pane_get_value (pane, "timeout_left");
@@ -1303,6 +1414,7 @@ main (int   argc,
   g_test_add_func ("/gui/window/show-connection", test_show_connection);
   g_test_add_func ("/gui/window/filter", test_filter);
   g_test_add_func ("/gui/window/selection-survives-update", test_selection_survives_update);
+  g_test_add_func ("/gui/window/resort-follows-selection", test_resort_follows_selection);
   g_test_add_func ("/gui/window/detail-pane", test_detail_pane);
   g_test_add_func ("/gui/window/clipboard", test_clipboard);
   g_test_add_func ("/gui/window/near-timeout", test_near_timeout);
