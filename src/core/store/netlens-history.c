@@ -486,8 +486,9 @@ migrate (sqlite3     *db,
     {
       gint64 mode = 0;
 
-      /* Takes effect on an empty file only; once WAL mode has written the header, a VACUUM
-       * (of an empty database: instant) applies it. */
+      /* Set on a new file before WAL mode wrote its header (netlens_history_open); for a
+       * file of version 0 that has a header already, a VACUUM (of an empty database:
+       * instant) applies it. */
       if (!exec_sql (db, "PRAGMA auto_vacuum = INCREMENTAL", error)
           || !query_int (db, "PRAGMA auto_vacuum", &mode, error))
         return FALSE;
@@ -674,12 +675,23 @@ netlens_history_open (const char  *path,
   sqlite3_busy_timeout (history->db, 5000);
   sqlite3_extended_result_codes (history->db, 0);
 
-  /* WAL: readers beside the writer; FULL: a committed batch survives a power loss. */
+  /* A new file: incremental auto-vacuum before its first page is written (the switch to WAL
+   * writes it), and no syncs until its schema is there (a new history lost to a power cut
+   * is a damaged file without rows, reported and set aside when opened): about fifteen
+   * syncs less, 0.05 to 0.15 s on a busy disk. */
+  if (is_empty && (!exec_sql (history->db, "PRAGMA synchronous = OFF", error)
+                   || !exec_sql (history->db, "PRAGMA auto_vacuum = INCREMENTAL", error)))
+    return NULL;
+  /* WAL: readers beside the writer; FULL: a committed batch survives a power loss.
+   * Checkpoints (two syncs each, and every page copied once more) when the WAL passes
+   * 32 MiB rather than SQLite's 4 MiB: a capture's end is one or two transactions of
+   * several MiB, checkpointed once; the file is cut back to 8 MiB after a checkpoint. */
   if (!exec_sql (history->db, "PRAGMA journal_mode = WAL", error)
-      || !exec_sql (history->db, "PRAGMA synchronous = FULL", error)
+      || !exec_sql (history->db, "PRAGMA wal_autocheckpoint = 8192", error)
       || !exec_sql (history->db, "PRAGMA journal_size_limit = 8388608", error)
       || !exec_sql (history->db, "PRAGMA cache_size = -16384", error)
       || !migrate (history->db, error)
+      || !exec_sql (history->db, "PRAGMA synchronous = FULL", error)
       || !prepare_statements (history, error))
     return NULL;
 
