@@ -30,7 +30,7 @@ G_DEFINE_QUARK (netlens-file-error-quark, netlens_file_error)
 /* Classic pcap read without libpcap: blocks of this size, records handed to the workers
  * where they lie.  A record is at most 16 + 262144 bytes, so one always fits in a block. */
 #define BLOCK_SIZE (320 * 1024)
-#define BLOCKS_MAX 64
+#define BLOCKS_MAX 16   /* 5 MiB: about what the workers' queues hold of a typical mix */
 /* libpcap's MAXIMUM_SNAPLEN (max_snaplen_for_dlt() for every link type Netlens reads) */
 #define PCAP_MAX_CAPLEN 262144u
 

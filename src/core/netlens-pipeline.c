@@ -601,8 +601,10 @@ netlens_pipeline_new (const NetlensPipelineConfig *config)
   guint max_conn, n_batches;
 
   self->config = *config;
+  /* The reader is a busy thread of its own: one core for it, the rest (up to 4) for workers.
+   * On 2 cores, reader + 1 worker read files faster than reader + 2 (docs/performance.md). */
   self->n_workers = config->n_workers != 0 ? config->n_workers
-                                           : MIN (4, MAX (1, g_get_num_processors ()));
+                                           : MIN (4, MAX (2, g_get_num_processors ()) - 1);
   self->n_workers = MIN (self->n_workers, 64);
   self->link_type = -1;
   self->last_tick = G_MININT64;

@@ -18,7 +18,7 @@ typedef struct _NetlensPipeline NetlensPipeline;
 
 typedef struct
 {
-  guint             n_workers;        /* 0 = min (4, cores) */
+  guint             n_workers;        /* 0 = min (4, cores - 1), at least 1 */
   gboolean          dpi;              /* deep packet inspection on */
   gboolean          live;             /* live capture: drop when full; files block instead */
   gboolean          hide_localhost;   /* --no-localhost */
