@@ -30,7 +30,7 @@ WORKERS = 2
 # part per worker (its queue of batches, its shard's tables) and a cost per allowed row.
 BASE_KIB = 16 * 1024
 PER_WORKER_KIB = 2 * 1024
-PER_ROW_KIB = 0.75
+PER_ROW_KIB = 0.5
 BOUND_KIB = BASE_KIB + PER_WORKER_KIB * WORKERS + PER_ROW_KIB * MAX_CONNECTIONS
 
 tap_n = 0
