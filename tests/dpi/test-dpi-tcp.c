@@ -463,6 +463,52 @@ test_reassembly_bounds (void)
   _netlens_stream_clear (&s);
 }
 
+/* Result-list strings are interned: one copy per text, counted, gone with the last
+ * reference; texts with a length (not NUL-terminated) and the empty text too. */
+static gpointer
+intern_worker (gpointer data)
+{
+  for (guint i = 0; i < 20000; i++)
+    {
+      char *s = _netlens_strlist_intern ("h2", -1);
+      char *t = _netlens_strlist_acquire (s);
+
+      g_assert_cmpstr (t, ==, "h2");
+      _netlens_strlist_release (s);
+      _netlens_strlist_release (t);
+    }
+  return data;
+}
+
+static void
+test_strlist_intern (void)
+{
+  char *a = _netlens_strlist_intern ("0x0303", -1);
+  char *b = _netlens_strlist_intern ("0x0303xx", 6);
+  char *e = _netlens_strlist_intern ("", 0);
+  GPtrArray *list = NULL, *copy;
+  GThread *threads[2];
+
+  g_assert_true (a == b);
+  g_assert_cmpstr (e, ==, "");
+  g_assert_true (_netlens_strlist_add_unique (&list, "h2xyz", 2));
+  g_assert_false (_netlens_strlist_add_unique (&list, "h2", -1));
+  copy = _netlens_strlist_copy (list);
+  g_assert_true (g_ptr_array_index (copy, 0) == g_ptr_array_index (list, 0));
+  g_ptr_array_unref (list);
+  g_assert_cmpstr (g_ptr_array_index (copy, 0), ==, "h2");
+  g_ptr_array_unref (copy);
+  _netlens_strlist_release (a);
+  _netlens_strlist_release (b);
+  _netlens_strlist_release (e);
+
+  /* the same text taken and dropped to zero by two threads at once (run under ASan) */
+  for (guint i = 0; i < 2; i++)
+    threads[i] = g_thread_new ("intern", intern_worker, NULL);
+  for (guint i = 0; i < 2; i++)
+    g_thread_join (threads[i]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -478,5 +524,6 @@ main (int argc, char **argv)
   g_test_add_func ("/dpi/tcp/unknown-stops", test_unknown_stops);
   g_test_add_func ("/dpi/tcp/unknown-client-then-server", test_unknown_client_then_server);
   g_test_add_func ("/dpi/tcp/reassembly-bounds", test_reassembly_bounds);
+  g_test_add_func ("/dpi/strlist/intern", test_strlist_intern);
   return g_test_run ();
 }

@@ -35,11 +35,14 @@ G_BEGIN_DECLS
 
 /* ---- small containers ---------------------------------------------------------------------- */
 
-/* Result lists hold interned GRefStrings (shared by every row and snapshot that has them):
- * a new list, and TEXT (LEN bytes, or -1) as such a string. */
+/* Result lists hold interned strings (one copy per process, shared by every row and snapshot
+ * that has them; thread-safe): a new list, TEXT (LEN bytes, or -1) as such a string (a new
+ * reference), another reference to one, and the release of one. */
 GPtrArray *_netlens_strlist_new      (void);
 char      *_netlens_strlist_intern   (const char *text,
                                       gssize      len);
+char      *_netlens_strlist_acquire  (char       *text);
+void       _netlens_strlist_release  (char       *text);
 /* Add TEXT (LEN bytes, or -1) unless it is already there or the list is full. */
 gboolean _netlens_strlist_add_unique (GPtrArray  **list,
                                       const char  *text,
@@ -265,7 +268,7 @@ typedef struct
   gboolean   kexinit;
   gboolean   newkeys;
   char     **lists[NETLENS_SSH_N_LISTS];  /* KEXINIT name-lists, NULL until seen: NULL-terminated
-                                       * arrays of interned GRefStrings (_netlens_ssh_list_free) */
+                                       * arrays of interned strings (_netlens_ssh_list_free) */
   guint32    encrypted_segments;      /* payload segments after this side's NEWKEYS */
 } NetlensSshSide;
 

@@ -62,7 +62,7 @@ _netlens_ssh_list_free (char **list)
   if (list == NULL)
     return;
   for (guint i = 0; list[i] != NULL; i++)
-    g_ref_string_release (list[i]);
+    _netlens_strlist_release (list[i]);
   g_free (list);
 }
 
@@ -322,7 +322,7 @@ ssh_list_copy (char **list)
   n = g_strv_length (list);
   copy = g_new (char *, n + 1);
   for (guint i = 0; i < n; i++)
-    copy[i] = g_ref_string_acquire (list[i]);
+    copy[i] = _netlens_strlist_acquire (list[i]);
   copy[n] = NULL;
   return copy;
 }

@@ -19,9 +19,27 @@
 
 /* ---- small containers ------------------------------------------------------------------- */
 
-/* The strings of result lists are interned GRefStrings: versions, ALPN ids, methods and
- * names repeat across connections, so each is stored once per process, and a snapshot's copy
- * takes references instead of duplicating (memory, docs/memory.md). */
+/* The strings of result lists are interned: versions, ALPN ids, methods and names repeat
+ * across connections, so each is stored once per process, and a snapshot's copy takes
+ * references instead of duplicating (memory, docs/memory.md).  Not GRefString's interning:
+ * in GLib 2.74 a last release drops the count to zero before it takes the table's lock, so a
+ * worker interning the same text at that moment gets a string about to be freed.  Here the
+ * count only reaches zero, and a string only leaves the table, under the table's lock. */
+typedef struct
+{
+  gint ref_count;
+  char text[];
+} PoolString;
+
+G_LOCK_DEFINE_STATIC (pool);
+static GHashTable *pool;  /* text (inside its PoolString) -> the same */
+
+static PoolString *
+pool_string (const char *text)
+{
+  return (PoolString *) (gpointer) (text - G_STRUCT_OFFSET (PoolString, text));
+}
+
 char *
 _netlens_strlist_intern (const char *text,
                          gssize      len)
@@ -29,21 +47,66 @@ _netlens_strlist_intern (const char *text,
   char stack[256];
   gsize n = len < 0 ? strlen (text) : (gsize) len;
   g_autofree char *heap = NULL;
-  char *z;
+  const char *key = text;
+  PoolString *ps;
+  char *found;
 
-  /* g_ref_string_new_intern wants a NUL-terminated string */
-  if (len < 0)
-    return g_ref_string_new_intern (text);
-  z = n < sizeof stack ? stack : (heap = g_malloc (n + 1));
-  memcpy (z, text, n);
-  z[n] = '\0';
-  return g_ref_string_new_intern (z);
+  if (len >= 0)
+    {
+      /* the table compares NUL-terminated texts */
+      char *z = n < sizeof stack ? stack : (heap = g_malloc (n + 1));
+
+      memcpy (z, text, n);
+      z[n] = '\0';
+      key = z;
+    }
+  G_LOCK (pool);
+  if (G_UNLIKELY (pool == NULL))
+    pool = g_hash_table_new (g_str_hash, g_str_equal);
+  found = g_hash_table_lookup (pool, key);
+  if (found != NULL)
+    {
+      g_atomic_int_inc (&pool_string (found)->ref_count);
+      G_UNLOCK (pool);
+      return found;
+    }
+  ps = g_malloc (sizeof (PoolString) + n + 1);
+  ps->ref_count = 1;
+  memcpy (ps->text, key, n + 1);
+  g_hash_table_add (pool, ps->text);
+  G_UNLOCK (pool);
+  return ps->text;
+}
+
+char *
+_netlens_strlist_acquire (char *text)
+{
+  /* the caller holds a reference: the count is at least one and cannot reach zero meanwhile */
+  g_atomic_int_inc (&pool_string (text)->ref_count);
+  return text;
+}
+
+void
+_netlens_strlist_release (char *text)
+{
+  PoolString *ps;
+
+  if (text == NULL)
+    return;
+  ps = pool_string (text);
+  G_LOCK (pool);
+  if (g_atomic_int_dec_and_test (&ps->ref_count))
+    {
+      g_hash_table_remove (pool, ps->text);
+      g_free (ps);
+    }
+  G_UNLOCK (pool);
 }
 
 GPtrArray *
 _netlens_strlist_new (void)
 {
-  return g_ptr_array_new_with_free_func ((GDestroyNotify) g_ref_string_release);
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) _netlens_strlist_release);
 }
 
 gboolean
@@ -75,9 +138,9 @@ _netlens_strlist_copy (const GPtrArray *list)
 
   if (list == NULL)
     return NULL;
-  copy = g_ptr_array_new_full (list->len, (GDestroyNotify) g_ref_string_release);
+  copy = g_ptr_array_new_full (list->len, (GDestroyNotify) _netlens_strlist_release);
   for (guint i = 0; i < list->len; i++)
-    g_ptr_array_add (copy, g_ref_string_acquire (g_ptr_array_index ((GPtrArray *) list, i)));
+    g_ptr_array_add (copy, _netlens_strlist_acquire (g_ptr_array_index ((GPtrArray *) list, i)));
   return copy;
 }
 
