@@ -28,7 +28,7 @@ MAX_CONNECTIONS = 10_000
 WORKERS = 2
 # The bound docs/memory.md documents for a flood of half-open rows, in KiB: a fixed part, a
 # part per worker (its queue of batches, its shard's tables) and a cost per allowed row.
-BASE_KIB = 16 * 1024
+BASE_KIB = 20 * 1024
 PER_WORKER_KIB = 2 * 1024
 PER_ROW_KIB = 0.5
 BOUND_KIB = BASE_KIB + PER_WORKER_KIB * WORKERS + PER_ROW_KIB * MAX_CONNECTIONS
