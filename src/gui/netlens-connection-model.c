@@ -135,6 +135,7 @@ struct _NetlensConnectionModel
   GArray                    *spare;     /* Entry, the merge's output buffer */
   GPtrArray                 *visible;   /* the rows shown, sort order (borrowed) */
   GPtrArray                 *spare_visible;
+  gboolean                   visible_ready; /* the merge filled spare_visible */
   GPtrArray                 *pending;   /* rows changed since the last commit (borrowed) */
   GPtrArray                 *moving;    /* rows with a non-zero rate at the last commit */
   GArray                    *incoming;  /* Entry, rows to merge in */
@@ -850,40 +851,47 @@ merge_incoming (NetlensConnectionModel *self)
   Entry *b = (Entry *) (gpointer) self->incoming->data;
   guint *where = (guint *) (gpointer) self->where->data;
   guint na = self->sorted->len, nb = self->incoming->len;
-  guint i = 0, j = 0, k = 0;
+  guint i = 0, j = 0, k = 0, m = 0;
+  gpointer *shown;
   Entry *out;
   GArray *tmp;
 
   g_array_set_size (self->spare, MAX (na + nb, nb));
   out = (Entry *) (gpointer) self->spare->data;
   sort_entries (b, nb, out);
+  /* the rows shown come out of the same pass (the flags are final by now) */
+  g_ptr_array_set_size (self->spare_visible, na + nb);
+  shown = self->spare_visible->pdata;
+#define EMIT(e) G_STMT_START { \
+    where[(e).slot] = k; \
+    if ((e).flags & ENTRY_MATCHES) \
+      shown[m++] = (e).row; \
+    out[k++] = (e); \
+  } G_STMT_END
   while (i < na && j < nb)
     {
       if (a[i].flags & ENTRY_DEAD)
         i++;
       else if (compare_entries (&a[i], &b[j]) < 0)
         {
-          where[a[i].slot] = k;
-          out[k++] = a[i++];
+          EMIT (a[i]);
+          i++;
         }
       else
         {
-          where[b[j].slot] = k;
-          out[k++] = b[j++];
+          EMIT (b[j]);
+          j++;
         }
     }
   for (; i < na; i++)
     if (!(a[i].flags & ENTRY_DEAD))
-      {
-        where[a[i].slot] = k;
-        out[k++] = a[i];
-      }
+      EMIT (a[i]);
   for (; j < nb; j++)
-    {
-      where[b[j].slot] = k;
-      out[k++] = b[j];
-    }
+    EMIT (b[j]);
+#undef EMIT
   g_array_set_size (self->spare, k);
+  g_ptr_array_set_size (self->spare_visible, m);
+  self->visible_ready = TRUE;
 
   tmp = self->sorted;
   self->sorted = self->spare;
@@ -1336,10 +1344,14 @@ netlens_connection_model_commit (NetlensConnectionModel *self)
       GPtrArray *old_visible = self->visible;
 
       self->visible = self->spare_visible;
-      g_ptr_array_set_size (self->visible, 0);
-      for (guint i = 0; i < self->sorted->len; i++)
-        if (entries[i].flags & ENTRY_MATCHES)
-          g_ptr_array_add (self->visible, entries[i].row);
+      if (!self->visible_ready)
+        {
+          g_ptr_array_set_size (self->visible, 0);
+          for (guint i = 0; i < self->sorted->len; i++)
+            if (entries[i].flags & ENTRY_MATCHES)
+              g_ptr_array_add (self->visible, entries[i].row);
+        }
+      self->visible_ready = FALSE;
       self->spare_visible = old_visible;
       emit_diff (self, old_visible);
       g_ptr_array_set_size (self->spare_visible, 0);
