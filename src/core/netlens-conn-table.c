@@ -1127,6 +1127,11 @@ netlens_conn_table_set_owner (NetlensConnTable  *table,
   key.rport = rport;
   if ((conn = netlens_conn_table_lookup (table, &key)) != NULL)
     {
+      /* A finished TCP row keeps its program: an owner announced for its tuple now is the
+       * next connection's (a port reused out of TIME_WAIT), whose SYN makes a new row. */
+      if (conn->process != NULL && conn->key.proto == NETLENS_PROTO_TCP
+          && (conn->state == NETLENS_STATE_TIME_WAIT || conn->state == NETLENS_STATE_CLOSED))
+        return;
       if (conn->process != owner)
         {
           g_clear_pointer (&conn->process, netlens_owner_unref);

@@ -243,6 +243,67 @@ test_generation_and_tombstone (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (c->generation, ==, 3);
 }
 
+/* A port reused out of TIME_WAIT: the next connection's owner, announced before its SYN,
+ * does not rename the finished row (both rows used to get the later program). */
+static void
+test_owner_port_reuse (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(NetlensOwner) first = netlens_owner_new ();
+  g_autoptr(NetlensOwner) second = netlens_owner_new ();
+  NetlensAddr client = { { 0 } }, server = { { 0 } };
+  NetlensConnection *c, *ended;
+
+  first->pid = 100;
+  second->pid = 200;
+  client.bytes[0] = server.bytes[0] = 10;
+  client.bytes[3] = 1;
+  server.bytes[3] = 2;
+
+  c = handshake (fx, T0);
+  netlens_conn_table_set_owner (fx->table, NETLENS_PROTO_TCP, NETLENS_FAMILY_IPV4,
+                                &client, 40000, &server, 443, first);
+  g_assert_true (c->process == first);
+  tcp_pkt (fx, TRUE, FIN | ACK, 101, 501, 0, T0 + SEC);
+  tcp_pkt (fx, FALSE, FIN | ACK, 501, 102, 0, T0 + SEC + 1);
+  c = tcp_pkt (fx, TRUE, ACK, 102, 502, 0, T0 + SEC + 2);
+  g_assert_cmpstr (state (c), ==, "TIME_WAIT");
+
+  netlens_conn_table_set_owner (fx->table, NETLENS_PROTO_TCP, NETLENS_FAMILY_IPV4,
+                                &client, 40000, &server, 443, second);
+  g_assert_true (c->process == first);
+
+  c = tcp_pkt (fx, TRUE, SYN, 7000, 0, 0, T0 + 2 * SEC);
+  g_assert_cmpuint (c->generation, ==, 2);
+  netlens_conn_table_set_owner (fx->table, NETLENS_PROTO_TCP, NETLENS_FAMILY_IPV4,
+                                &client, 40000, &server, 443, second);
+  g_assert_true (c->process == second);
+  g_assert_cmpuint (fx->ended->len, ==, 1);
+  ended = g_ptr_array_index (fx->ended, 0);
+  g_assert_nonnull (ended->process);
+  g_assert_cmpuint (ended->process->pid, ==, 100);
+}
+
+/* An owner that arrives late for a finished row without one is still taken. */
+static void
+test_owner_late (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(NetlensOwner) owner = netlens_owner_new ();
+  NetlensAddr client = { { 0 } }, server = { { 0 } };
+  NetlensConnection *c = handshake (fx, T0);
+
+  owner->pid = 300;
+  client.bytes[0] = server.bytes[0] = 10;
+  client.bytes[3] = 1;
+  server.bytes[3] = 2;
+  tcp_pkt (fx, TRUE, FIN | ACK, 101, 501, 0, T0 + SEC);
+  tcp_pkt (fx, FALSE, FIN | ACK, 501, 102, 0, T0 + SEC + 1);
+  c = tcp_pkt (fx, TRUE, ACK, 102, 502, 0, T0 + SEC + 2);
+  g_assert_null (c->process);
+  netlens_conn_table_set_owner (fx->table, NETLENS_PROTO_TCP, NETLENS_FAMILY_IPV4,
+                                &client, 40000, &server, 443, owner);
+  g_assert_true (c->process == owner);
+}
+
 static gboolean
 alive_at (Fixture *fx, gint64 when)
 {
@@ -487,6 +548,8 @@ main (int   argc,
   ADD ("/table/tcp/simultaneous-open", test_simultaneous_open);
   ADD ("/table/tcp/rst-and-pickup", test_rst_and_pickup);
   ADD ("/table/tcp/generation-and-tombstone", test_generation_and_tombstone);
+  ADD ("/table/tcp/owner-port-reuse", test_owner_port_reuse);
+  ADD ("/table/tcp/owner-late", test_owner_late);
   ADD ("/table/timeouts/tcp", test_tcp_timeouts);
   ADD ("/table/timeouts/udp", test_udp_states);
   ADD ("/table/timeouts/icmp-arp", test_icmp_arp);
