@@ -456,7 +456,7 @@ apply_reverse_name (NetlensWindow           *self,
   if (name != NULL)
     {
       if (*name != '\0')
-        conn->reverse_name = g_ref_string_new_intern (name);
+        conn->reverse_name = g_ref_string_new (name);
       return;
     }
   if (self->reverse_pending >= MAX_REVERSE_LOOKUPS)

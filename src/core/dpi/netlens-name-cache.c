@@ -202,7 +202,10 @@ netlens_name_cache_insert (NetlensNameCache  *cache,
       entry->runs_size = entry->runs_size == 0 ? 1 : MIN (entry->runs_size * 2, RUNS_MAX);
       entry->runs = g_renew (CacheRun, entry->runs, entry->runs_size);
     }
-  entry->runs[entry->n_runs].name = g_ref_string_new_intern (name);
+  /* A GRefString, not interned: in GLib 2.74 a thread dropping an interned string's last
+   * reference races with another interning the same text (it gets the freed string); rows
+   * release their names on the workers and the main thread while the reader names new ones. */
+  entry->runs[entry->n_runs].name = g_ref_string_new (name);
   entry->runs[entry->n_runs].first_us = now_us;
   entry->runs[entry->n_runs].last_us = now_us;
   entry->n_runs++;

@@ -406,7 +406,7 @@ get_string (MMDB_entry_s *entry,
 
     if (!g_utf8_validate (copy, -1, NULL))
       return NULL;
-    return g_ref_string_new_intern (copy);
+    return g_ref_string_new (copy);  /* not interned: GLib 2.74 interning races */
   }
 }
 
