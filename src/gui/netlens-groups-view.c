@@ -587,39 +587,10 @@ compute_range (NetlensGroupsView *self,
                gint64            *until,
                GError           **error)
 {
-  gint64 now = g_get_real_time ();
-
-  *until = now;
-  switch ((NetlensHistoryRangeKind) (self->range - 1))
-    {
-    case NETLENS_HISTORY_RANGE_HOUR:
-      *since = now - G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC;
-      return TRUE;
-    case NETLENS_HISTORY_RANGE_TODAY:
-      return netlens_history_parse_time ("today", now, since, error);
-    case NETLENS_HISTORY_RANGE_WEEK:
-      *since = now - G_GINT64_CONSTANT (7 * 86400) * G_USEC_PER_SEC;
-      return TRUE;
-    case NETLENS_HISTORY_RANGE_CUSTOM:
-    default:
-      {
-        const char *a = gtk_editable_get_text (GTK_EDITABLE (self->since_entry));
-        const char *b = gtk_editable_get_text (GTK_EDITABLE (self->until_entry));
-
-        *since = 0;
-        if (*a != '\0' && !netlens_history_parse_time (a, now, since, error))
-          return FALSE;
-        if (*b != '\0' && !netlens_history_parse_time (b, now, until, error))
-          return FALSE;
-        if (*since != 0 && *until < *since)
-          {
-            g_set_error (error, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_INVALID,
-                         "%s", _("The range ends before it starts"));
-            return FALSE;
-          }
-        return TRUE;
-      }
-    }
+  return netlens_history_range_compute ((NetlensHistoryRangeKind) (self->range - 1),
+                                        gtk_editable_get_text (GTK_EDITABLE (self->since_entry)),
+                                        gtk_editable_get_text (GTK_EDITABLE (self->until_entry)),
+                                        since, until, error);
 }
 
 typedef struct

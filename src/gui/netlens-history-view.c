@@ -237,16 +237,18 @@ draw_graph (GtkDrawingArea *area,
 
 /* ---- loading ---- */
 
-static gboolean
-compute_range (NetlensHistoryView *self,
-               gint64             *since,
-               gint64             *until,
-               GError            **error)
+gboolean
+netlens_history_range_compute (NetlensHistoryRangeKind   kind,
+                               const char               *since_text,
+                               const char               *until_text,
+                               gint64                   *since,
+                               gint64                   *until,
+                               GError                  **error)
 {
   gint64 now = g_get_real_time ();
 
   *until = now;
-  switch (self->kind)
+  switch (kind)
     {
     case NETLENS_HISTORY_RANGE_HOUR:
       *since = now - G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC;
@@ -258,18 +260,31 @@ compute_range (NetlensHistoryView *self,
       return TRUE;
     case NETLENS_HISTORY_RANGE_CUSTOM:
     default:
-      {
-        const char *a = gtk_editable_get_text (GTK_EDITABLE (self->since_entry));
-        const char *b = gtk_editable_get_text (GTK_EDITABLE (self->until_entry));
-
-        *since = 0;
-        if (*a != '\0' && !netlens_history_parse_time (a, now, since, error))
+      *since = 0;
+      if (*since_text != '\0' && !netlens_history_parse_time (since_text, now, since, error))
+        return FALSE;
+      if (*until_text != '\0' && !netlens_history_parse_time (until_text, now, until, error))
+        return FALSE;
+      if (*since != 0 && *until < *since)
+        {
+          g_set_error (error, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_INVALID,
+                       "%s", _("The range ends before it starts"));
           return FALSE;
-        if (*b != '\0' && !netlens_history_parse_time (b, now, until, error))
-          return FALSE;
-        return TRUE;
-      }
+        }
+      return TRUE;
     }
+}
+
+static gboolean
+compute_range (NetlensHistoryView *self,
+               gint64             *since,
+               gint64             *until,
+               GError            **error)
+{
+  return netlens_history_range_compute (self->kind,
+                                        gtk_editable_get_text (GTK_EDITABLE (self->since_entry)),
+                                        gtk_editable_get_text (GTK_EDITABLE (self->until_entry)),
+                                        since, until, error);
 }
 
 typedef struct

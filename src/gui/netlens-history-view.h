@@ -22,6 +22,16 @@ typedef enum
   NETLENS_HISTORY_RANGE_CUSTOM,
 } NetlensHistoryRangeKind;
 
+/* The times a range covers, in microseconds since the epoch, as of now; a custom range from
+ * the texts of --since/--until (either may be empty: open-ended). FALSE with an error for a
+ * text that is not a time or a range that ends before it starts. */
+gboolean    netlens_history_range_compute   (NetlensHistoryRangeKind  kind,
+                                             const char              *since_text,
+                                             const char              *until_text,
+                                             gint64                  *since,
+                                             gint64                  *until,
+                                             GError                 **error);
+
 GtkWidget  *netlens_history_view_new        (void);
 /* Reads the range again (on the history's worker thread; the view fills in when it is done).
  * The view also reloads when it is mapped and when the range or the query changes. */
