@@ -707,6 +707,23 @@ guess_client_is_local (const NetlensConnection *conn)
   return TRUE;
 }
 
+/* The record a stored row's results are rebuilt into (shared with netlens-dpi-binary.c). */
+NetlensDpi *
+_netlens_dpi_new_stored (const NetlensConnection *conn)
+{
+  NetlensDpi *dpi = _netlens_dpi_new ();
+
+  dpi->copy = TRUE;
+  if (conn != NULL)
+    {
+      dpi->app = conn->app;
+      dpi->mdns = conn->app == NETLENS_APP_MDNS;
+      dpi->client_known = TRUE;
+      dpi->client_is_local = guess_client_is_local (conn);
+    }
+  return dpi;
+}
+
 NetlensDpi *
 netlens_dpi_from_json (const char               *json,
                        const NetlensConnection  *conn,
@@ -731,15 +748,7 @@ netlens_dpi_from_json (const char               *json,
       return NULL;
     }
 
-  dpi = _netlens_dpi_new ();
-  dpi->copy = TRUE;
-  if (conn != NULL)
-    {
-      dpi->app = conn->app;
-      dpi->mdns = conn->app == NETLENS_APP_MDNS;
-      dpi->client_known = TRUE;
-      dpi->client_is_local = guess_client_is_local (conn);
-    }
+  dpi = _netlens_dpi_new_stored (conn);
   if (is_object (n = jnode_get (root, "http")))
     dpi->http = http_from_json (n);
   if (is_object (n = jnode_get (root, "tls")))

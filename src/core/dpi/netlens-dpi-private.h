@@ -519,5 +519,8 @@ struct _NetlensDpi
 };
 
 NetlensDpi *_netlens_dpi_new (void);
+/* An empty record for the results of a stored row (netlens_dpi_from_json() and
+ * netlens_dpi_from_binary()): a copy, with CONN's app and the client guessed from its ports. */
+NetlensDpi *_netlens_dpi_new_stored (const NetlensConnection *conn);
 
 G_END_DECLS

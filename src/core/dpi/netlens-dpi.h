@@ -116,6 +116,28 @@ NetlensDpi  *netlens_dpi_from_json         (const char               *json,
                                             const NetlensConnection  *conn,
                                             GError                  **error);
 
+/* The compact binary form of the same results (netlens-dpi-binary.c), for the history
+ * store: a version byte, then varints, length-prefixed strings and a presence bitmap per
+ * protocol.  write_binary appends the form of DPI (may be NULL: "no results") to OUT.
+ * from_binary is its inverse: netlens_dpi_write_json (netlens_dpi_from_binary (b)) is byte
+ * for byte netlens_dpi_write_json of the original; CONN as for netlens_dpi_from_json().
+ * Like from_json it returns an empty record (not NULL) for "no results"; NULL with ERROR
+ * on malformed, truncated, over-long or unknown-version input (never reads out of LEN). */
+#define NETLENS_DPI_BINARY_ERROR (netlens_dpi_binary_error_quark ())
+GQuark       netlens_dpi_binary_error_quark (void);
+typedef enum
+{
+  NETLENS_DPI_BINARY_ERROR_VERSION,    /* another format version (a newer Netlens) */
+  NETLENS_DPI_BINARY_ERROR_MALFORMED,  /* truncated, out of range, unknown fields */
+} NetlensDpiBinaryError;
+#define NETLENS_DPI_BINARY_VERSION 1
+void         netlens_dpi_write_binary      (const NetlensDpi         *dpi,
+                                            GByteArray               *out);
+NetlensDpi  *netlens_dpi_from_binary       (const guint8             *data,
+                                            gsize                     len,
+                                            const NetlensConnection  *conn,
+                                            GError                  **error);
+
 /* Writes the value of the export's "dpi" key: {"http": …, "tls": …, "dns": …, "ssh": …,
  * "quic": …, "icmp": …, "arp": …} with null for what is unknown.  DPI may be NULL. */
 void         netlens_dpi_write_json        (const NetlensDpi    *dpi,
