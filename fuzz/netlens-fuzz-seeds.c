@@ -10,7 +10,8 @@
  * captures (pcap), single frames with their link-type byte (decode), per-flow segment
  * chunks (dpi-tls, dpi-ssh, dpi-inspect), byte streams (dpi-http), DNS messages (dpi-dns),
  * QUIC datagrams (quic-initial) and their decrypted payloads (quic-frames), helper streams
- * made with the wire writer (wire) and history databases written by the store (history).
+ * made with the wire writer (wire), history databases written by the store (history) and the
+ * binary form of every row's DPI results (dpi-binary).
  * Names are content hashes, so a seed found twice is written once.
  */
 
@@ -32,7 +33,7 @@
 
 static const char *const targets[] = {
   "decode", "dpi-http", "dpi-tls", "dpi-dns", "dpi-ssh", "dpi-inspect", "quic-frames",
-  "quic-initial", "wire", "query", "pcap", "history",
+  "quic-initial", "wire", "query", "pcap", "history", "dpi-binary",
 };
 
 static const char *out_dir;
@@ -399,6 +400,37 @@ write_history (const char *capture,
   g_unlink (db);
 }
 
+static void
+dpi_binary_sink (NetlensConnection *conn,
+                 gpointer           data)
+{
+  g_autoptr(GByteArray) binary = g_byte_array_new ();
+
+  netlens_dpi_write_binary (conn->dpi, binary);
+  if (binary->data[1] != 0)  /* some results */
+    write_seed ("dpi-binary", binary->data, binary->len);
+  netlens_connection_free (conn);  /* the sink owns the snapshot */
+}
+
+/* The binary DPI results of every row of one capture. */
+static void
+write_dpi_binary (const char *capture)
+{
+  NetlensPipelineConfig config;
+  NetlensPipeline *pipeline;
+  NetlensFileInfo info = { 0 };
+
+  netlens_pipeline_config_init (&config);
+  config.n_workers = 1;
+  config.dpi = TRUE;
+  pipeline = netlens_pipeline_new (&config);
+  netlens_pipeline_set_row_sink (pipeline, dpi_binary_sink, NULL);
+  netlens_file_source_read (pipeline, capture, &info, NULL, NULL, NULL, NULL);
+  netlens_pipeline_finish (pipeline);
+  netlens_pipeline_free (pipeline);
+  netlens_file_info_clear (&info);
+}
+
 static int
 compare_paths (gconstpointer a,
                gconstpointer b)
@@ -446,6 +478,7 @@ main (int    argc,
       GStatBuf st;
 
       read_capture (path);
+      write_dpi_binary (path);
       if (n_history < 4 && g_stat (path, &st) == 0 && st.st_size < 20000)
         {
           write_history (path, tmpdir);

@@ -10,6 +10,7 @@
  * where no capture has it); cut, damaged and hostile encodings are errors, never crashes.
  *
  * NETLENS_DPI_BINARY_CAPTURE=FILE: also measure FILE (sizes, encode times; not run by CI).
+ * NETLENS_DPI_BINARY_SEEDS=DIR: write the encodings used here into DIR (fuzz/seeds/dpi-binary).
  */
 
 #include "config.h"
@@ -36,6 +37,20 @@ typedef struct
 } Check;
 
 static const char *const section_names[] = { "http", "tls", "dns", "ssh", "quic", "icmp", "arp" };
+
+static void
+dump_seed (const guint8 *data, gsize len)
+{
+  const char *dir = g_getenv ("NETLENS_DPI_BINARY_SEEDS");
+  g_autofree char *sum = NULL;
+  g_autofree char *path = NULL;
+
+  if (dir == NULL)
+    return;
+  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA1, data, len);
+  path = g_build_filename (dir, sum, NULL);
+  g_assert_true (g_file_set_contents (path, (const char *) data, (gssize) len, NULL));
+}
 
 static void
 check_init (Check *c, gboolean keep)
@@ -126,6 +141,7 @@ check_sink (NetlensConnection *conn,
         {
           c->seen[s] = TRUE;
           g_ptr_array_add (c->samples, g_bytes_new (binary->data, binary->len));
+          dump_seed (binary->data, binary->len);
         }
       if (c->keep != NULL)
         g_ptr_array_add (c->keep, netlens_dpi_copy_results (conn->dpi));
@@ -488,6 +504,7 @@ test_every_field (void)
       g_assert_null (strstr (json->str, "[]"));
       if (round_trip (dpi, conn, json, &binary, &mismatch) == 0)
         g_error ("hand-made record %d: %s", variant, mismatch);
+      dump_seed (binary->data, binary->len);
       /* the conn's part as from_json has it */
       back = netlens_dpi_from_binary (binary->data, binary->len, conn, &error);
       g_assert_no_error (error);

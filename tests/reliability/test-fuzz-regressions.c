@@ -40,6 +40,7 @@ static const Target targets[] = {
   { "query", netlens_fuzz_query },
   { "pcap", netlens_fuzz_pcap },
   { "history", netlens_fuzz_history },
+  { "dpi-binary", netlens_fuzz_dpi_binary },
 };
 
 static guint
