@@ -13,11 +13,12 @@
  * /dpi-binary/measure prints these figures), bytes per row with results, JSON -> binary:
  *   all 383.7 -> 70.8; TLS 431.2 -> 56.2; DNS 230.4 -> 47.5; HTTP 270.3 -> 98.7;
  *   QUIC 555.5 -> 67.9; ICMP 223.4 -> 19.8; SSH 2137.8 -> 610.0 (KEXINIT name-lists)
- * Encoding one row (debugoptimized, best of 5 rounds on a shared 2-core machine), JSON -> binary:
- *   all rows in turn 1886 -> 886 ns (cache misses of 11,491 records dominate both);
- *   by kind, records hot in cache: TLS 1322 -> 294, DNS 617 -> 323, HTTP 708 -> 300,
- *   QUIC 751 -> 195, ICMP 619 -> 121, SSH 3581 -> 1346 ns.  Reading back costs about as much
- *   as the JSON writing (TLS 1045 ns: the strings are interned).
+ * Encoding one row (debugoptimized, best of 5 rounds on a shared 2-core machine; two runs
+ * differ by up to 30 %), JSON -> binary:
+ *   all rows in turn 1402 -> 749 ns (cache misses of 11,491 records weigh on both);
+ *   by kind, records hot in cache: TLS 1103 -> 246, DNS 756 -> 347 (answers parsed as
+ *   addresses), HTTP 666 -> 254, QUIC 764 -> 215, ICMP 399 -> 74, SSH 2753 -> 1222 ns.
+ *   Reading back costs about what writing the JSON does (TLS 993 ns: strings are interned).
  *
  * Format, version 1 (all integers unsigned LEB128 varints unless said otherwise):
  *   byte 0      NETLENS_DPI_BINARY_VERSION
