@@ -34,6 +34,7 @@ int netlens_fuzz_query        (const guint8 *data, gsize size);
 int netlens_fuzz_pcap         (const guint8 *data, gsize size);
 int netlens_fuzz_history      (const guint8 *data, gsize size);
 int netlens_fuzz_dpi_binary   (const guint8 *data, gsize size);
+int netlens_fuzz_history_row  (const guint8 *data, gsize size);
 
 /* The link type a decode input's first byte chooses (modulo the count), and back. */
 #define NETLENS_FUZZ_N_LINK_TYPES 10

@@ -730,6 +730,8 @@ typedef struct
   gboolean       json;
   gboolean       jsonl;
   guint64        n;
+  guint64        damaged;
+  char          *first_damage;
 } HistoryOut;
 
 static gboolean
@@ -740,6 +742,8 @@ history_row (NetlensHistoryRow *row,
 
   /* the row carries its DPI results again (netlens_dpi_from_json): sni:, host:, ssh:
    * and every other term match as they did on the live row */
+  if (row->damage != NULL && h->damaged++ == 0)
+    h->first_damage = g_strdup_printf ("row %" G_GINT64_FORMAT ": %s", row->id, row->damage);
   if (h->query != NULL && !netlens_query_is_match_all (h->query)
       && !netlens_query_match (h->query, row->conn))
     return TRUE;
@@ -840,6 +844,15 @@ run_history (NetlensOptions      *o,
     netlens_export_finish (h.export, &source, &stats);
   if (ferror (out.stream))
     code = NETLENS_EXIT_USAGE;
+  /* a damaged row is exported with what could be read: a partial result, said so */
+  if (h.damaged > 0)
+    {
+      g_printerr ("netlens: warning: %s: %" G_GUINT64_FORMAT " damaged rows, exported with what "
+                  "could be read (%s)\n", path, h.damaged, h.first_damage);
+      if (code == NETLENS_EXIT_OK)
+        code = NETLENS_EXIT_PARTIAL;
+    }
+  g_free (h.first_damage);
   g_clear_pointer (&h.export, netlens_export_free);
   g_string_free (h.line, TRUE);
   if (!output_close (&out, code == NETLENS_EXIT_OK, &error))

@@ -41,6 +41,7 @@ static const Target targets[] = {
   { "pcap", netlens_fuzz_pcap },
   { "history", netlens_fuzz_history },
   { "dpi-binary", netlens_fuzz_dpi_binary },
+  { "history-row", netlens_fuzz_history_row },
 };
 
 static guint

@@ -22,6 +22,7 @@
 #include <glib/gstdio.h>
 
 #include "netlens-history.h"
+#include "netlens-history-row.h"
 #include "netlens-export.h"
 #include "netlens-dpi.h"
 #include "netlens-query.h"
@@ -1032,7 +1033,7 @@ test_retention_size_existing (void)
                                              SEC, i));
   g_assert_true (netlens_history_flush (history));
   big = netlens_history_get_size (history);
-  g_assert_cmpuint (big, >, 2 * 1024 * 1024);
+  g_assert_cmpuint (big, >, 1024 * 1024);
   netlens_history_close (history);
 
   cap = big / 2;
@@ -1258,6 +1259,15 @@ make_small_history (const char *path,
     netlens_history_push (history, make_row (i, base + i * SEC, SEC, i));
   g_assert_true (netlens_history_flush (history));
   netlens_history_close (history);
+  /* Closing leaves the rows in the WAL (no checkpoint on close): copied into the database
+   * file here, whose pages the callers garble. */
+  {
+    sqlite3 *db = NULL;
+    g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL), ==,
+                     SQLITE_OK);
+    sqlite3_close (db);
+  }
 }
 
 static void
@@ -1349,11 +1359,10 @@ test_migrate_v1 (void)
   g_autoptr(GPtrArray) v1_json = NULL;
   g_autoptr(GPtrArray) v1_dpi = NULL;
   g_autoptr(GPtrArray) columns = NULL;
-  g_autoptr(GPtrArray) dpi_after = NULL;
+  g_autoptr(GPtrArray) indexes = NULL;
   TrafficSum before = { 0 }, after = { 0 };
   NetlensHistory *history;
   sqlite3 *db = NULL;
-  guint n_null_dpi = 0;
   Collected c;
 
   g_assert_true (g_file_get_contents (fixture, &dump, NULL, &error));
@@ -1414,20 +1423,17 @@ test_migrate_v1 (void)
   g_assert_cmpuint (count_rows (history, 0, 0), ==, 16);
   netlens_history_close (history);
 
-  columns = select_texts (path, "SELECT name FROM pragma_table_info ('connections')");
-  for (guint i = 0; i < columns->len; i++)
-    g_assert_cmpstr (g_ptr_array_index (columns, i), !=, "json");
-  dpi_after = select_texts (path, "SELECT dpi FROM connections");
-  for (guint i = 0; i < dpi_after->len; i++)
-    {
-      const char *dpi = g_ptr_array_index (dpi_after, i);
-      if (dpi == NULL)
-        n_null_dpi++;
-      else
-        g_assert_nonnull (strstr (dpi, "{\""));
-    }
-  /* three of the fixture's rows and the new one (make_row gives no DPI results) */
-  g_assert_cmpuint (n_null_dpi, ==, 4);
+  /* schema 4: the columns SQL selects by and one blob; no identity index */
+  columns = select_texts (path, "SELECT group_concat (name, ' ') FROM "
+                          "pragma_table_info ('connections')");
+  g_assert_cmpstr (g_ptr_array_index (columns, 0), ==,
+                   "id session conn_id generation first_seen last_seen tx_bytes rx_bytes "
+                   "written fields");
+  indexes = select_texts (path, "SELECT group_concat (name, ' ') FROM (SELECT name FROM "
+                          "sqlite_schema WHERE type = 'index' AND tbl_name = 'connections' "
+                          "ORDER BY name)");
+  g_assert_cmpstr (g_ptr_array_index (indexes, 0), ==,
+                   "connections_last_seen connections_written");
   {
     g_autoptr(GPtrArray) version = select_texts (path, "PRAGMA user_version");
     g_assert_cmpstr (g_ptr_array_index (version, 0), ==,
@@ -1458,7 +1464,7 @@ test_damaged (void)
 
   /* a valid header, then pages garbled in the middle */
   remove_db (path);
-  make_small_history (path, 3000);
+  make_small_history (path, 8000);
   data = store_test_read_file (path, &len);
   g_assert_cmpuint (len, >, 16 * 4096);
   memset (data + (len / 2 / 4096) * 4096, 0x5a, 3 * 4096);
@@ -1467,7 +1473,7 @@ test_damaged (void)
 
   /* cut in half */
   remove_db (path);
-  make_small_history (path, 3000);
+  make_small_history (path, 8000);
   g_clear_pointer (&data, g_free);
   data = store_test_read_file (path, &len);
   g_assert_true (g_file_set_contents (path, data, len / 2, NULL));
@@ -1586,6 +1592,269 @@ test_clear (void)
 }
 
 /* The DPI JSON reader: bad text is an error, never a crash or a half-built record. */
+/* Schema 4 stores the enums as numbers: a renumbering must change the row format too. */
+static void
+test_row_enums_pinned (void)
+{
+  const char *const *names;
+  guint n;
+
+  names = netlens_history_row_state_names (&n);
+  g_assert_cmpuint (n, ==, NETLENS_N_STATES);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpstr (names[i], ==, netlens_state_to_string (i));
+  names = netlens_history_row_app_state_names (&n);
+  g_assert_cmpuint (n, ==, NETLENS_N_APP_STATES);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpstr (names[i], ==, netlens_app_state_to_string (i));
+  names = netlens_history_row_app_names (&n);
+  g_assert_cmpuint (n, ==, NETLENS_N_APPS);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpstr (names[i], ==, netlens_app_to_string (i));
+  names = netlens_history_row_end_reason_names (&n);
+  g_assert_cmpuint (n, ==, NETLENS_END_END_OF_CAPTURE + 1);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpstr (names[i], ==, netlens_end_reason_to_string (i));
+}
+
+/* A row's blob: every field back, and every cut, a wrong format or trailing bytes refused
+ * with an error naming the damage (never a read past the end: ASan build). */
+static void
+test_row_blob (void)
+{
+  for (guint variant = 0; variant < 4; variant++)
+    {
+      g_autoptr(GByteArray) blob = g_byte_array_new ();
+      NetlensConnection *conn = make_row (300 + variant, g_get_real_time (), 5 * SEC, variant);
+      g_autofree char *json = NULL;
+      NetlensConnection *back;
+      g_autoptr(GError) error = NULL;
+
+      if (variant == 3)
+        conn->ended = 0;   /* an open row */
+      conn->extra_flags = 0x5a;
+      json = json_of (conn);
+      netlens_history_row_encode (conn, blob);
+      g_assert_cmpuint (blob->len, <, 400);
+
+      back = g_new0 (NetlensConnection, 1);
+      back->id = conn->id;
+      back->generation = conn->generation;
+      back->first_seen = conn->first_seen;
+      back->last_seen = conn->last_seen;
+      back->tx_bytes = conn->tx_bytes;
+      back->rx_bytes = conn->rx_bytes;
+      g_assert_true (netlens_history_row_decode (blob->data, blob->len, back, &error));
+      g_assert_no_error (error);
+      {
+        g_autofree char *json_back = json_of (back);
+        g_assert_cmpstr (json_back, ==, json);
+      }
+      g_assert_cmpuint (back->extra_flags, ==, 0x5a);
+      netlens_connection_free (back);
+
+      for (guint cut = 0; cut < blob->len; cut++)
+        {
+          NetlensConnection *part = g_new0 (NetlensConnection, 1);
+          g_autofree guint8 *copy = g_memdup2 (blob->data, cut);
+
+          g_assert_false (netlens_history_row_decode (copy, cut, part, &error));
+          g_assert_error (error, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_CORRUPT);
+          g_assert_nonnull (strstr (error->message, "damaged"));
+          g_clear_error (&error);
+          netlens_connection_free (part);
+        }
+      {
+        NetlensConnection *part = g_new0 (NetlensConnection, 1);
+        g_autoptr(GByteArray) longer = g_byte_array_new ();
+
+        g_byte_array_append (longer, blob->data, blob->len);
+        g_byte_array_append (longer, (const guint8 *) "x", 1);
+        g_assert_false (netlens_history_row_decode (longer->data, longer->len, part, &error));
+        g_assert_error (error, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_CORRUPT);
+        g_clear_error (&error);
+        longer->data[0] = 77;
+        g_assert_false (netlens_history_row_decode (longer->data, longer->len, part, &error));
+        g_assert_nonnull (strstr (error->message, "format 77"));
+        g_clear_error (&error);
+        netlens_connection_free (part);
+      }
+      netlens_connection_free (conn);
+    }
+}
+
+typedef struct
+{
+  guint rows;
+  guint damaged;
+} DamageCount;
+
+static gboolean
+count_damage (NetlensHistoryRow *row,
+              gpointer           data)
+{
+  DamageCount *count = data;
+
+  count->rows++;
+  g_assert_nonnull (row->json);
+  if (row->damage != NULL)
+    {
+      count->damaged++;
+      g_assert_nonnull (strstr (row->damage, "damaged"));
+      /* the columns and what came before the damage */
+      g_assert_cmpuint (row->conn->id, ==, 5);
+      g_assert_cmpuint (row->conn->key.proto, ==, NETLENS_PROTO_TCP);
+      g_assert_cmpuint (row->conn->tx_bytes, >, 0);
+    }
+  return TRUE;
+}
+
+/* A stored row damaged on disk is read with what comes before the damage, and said so. */
+static void
+test_row_damaged_on_disk (void)
+{
+  g_autofree char *path = temp_db ("row-damaged.sqlite");
+  g_autoptr(GError) error = NULL;
+  NetlensHistory *history;
+  DamageCount count = { 0 };
+  sqlite3 *db = NULL;
+
+  make_small_history (path, 20);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  /* row 4 (id 5) is variant 0: TCP */
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE connections SET fields = substr (fields, 1, 12) "
+                                 "WHERE conn_id = 5", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_changes (db), ==, 1);
+  sqlite3_close (db);
+
+  history = netlens_history_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (netlens_history_query (history, 0, 0, count_damage, &count, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count.rows, ==, 20);
+  g_assert_cmpuint (count.damaged, ==, 1);
+  netlens_history_close (history);
+  remove_db (path);
+}
+
+/* Schema 4 has no identity index: an open row written again is found by the writer's own
+ * record, and the update checks the identity, so a row trimmed or cleared meanwhile whose
+ * id was taken by another row is written anew and the other row is left as it is. */
+static void
+test_update_checks_identity (void)
+{
+  g_autofree char *path = temp_db ("identity.sqlite");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) before = NULL, after = NULL;
+  NetlensHistory *history;
+  NetlensConnection *conn;
+  gint64 base = g_get_real_time () - 600 * SEC;
+  sqlite3 *db = NULL;
+  Collected c;
+
+  history = netlens_history_open (path, &error);
+  g_assert_no_error (error);
+  conn = make_row (1, base, 10 * SEC, 0);
+  conn->ended = 0;
+  netlens_history_push (history, conn);              /* open: id 1, remembered */
+  netlens_history_push (history, make_row (2, base, 10 * SEC, 0));   /* id 2 */
+  g_assert_true (netlens_history_flush (history));
+
+  /* someone else's change: row 1 gone, and its id taken by another row */
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DELETE FROM connections WHERE id = 1;"
+                                 "INSERT INTO connections (id, session, conn_id, generation,"
+                                 " first_seen, last_seen, tx_bytes, rx_bytes, written, fields)"
+                                 " SELECT 1, session, 77, generation, first_seen, last_seen,"
+                                 " tx_bytes, rx_bytes, written, fields FROM connections"
+                                 " WHERE id = 2", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  before = select_texts (path, "SELECT hex (fields) || last_seen FROM connections WHERE id = 1");
+
+  /* the end of row 1 */
+  conn = make_row (1, base, 20 * SEC, 0);
+  netlens_history_push (history, conn);
+  g_assert_true (netlens_history_flush (history));
+  after = select_texts (path, "SELECT hex (fields) || last_seen FROM connections WHERE id = 1");
+  g_assert_cmpstr (g_ptr_array_index (after, 0), ==, g_ptr_array_index (before, 0));
+
+  collected_init (&c);
+  g_assert_true (netlens_history_query (history, 0, 0, collect_row, &c, &error));
+  g_assert_cmpuint (c.conns->len, ==, 3);
+  {
+    guint found = 0;
+    for (guint i = 0; i < c.conns->len; i++)
+      {
+        const NetlensConnection *row = g_ptr_array_index (c.conns, i);
+        if (row->id == 2 && g_array_index (c.ids, gint64, i) > 2)
+          {
+            /* row 1's end, as a new row: make_row (1, ...) has conn id 2 */
+            g_assert_cmpint (row->last_seen, ==, base + 20 * SEC);
+            g_assert_cmpint (row->ended, ==, base + 20 * SEC);
+            found++;
+          }
+      }
+    g_assert_cmpuint (found, ==, 1);
+  }
+  collected_clear (&c);
+  netlens_history_close (history);
+  remove_db (path);
+}
+
+/* A live copy taken before a row's end but queued after it (another thread took it) is
+ * older than the end and is dropped, though the row was never written open before. */
+static void
+test_late_live_copy (void)
+{
+  g_autofree char *path = temp_db ("late-live.sqlite");
+  g_autoptr(GError) error = NULL;
+  NetlensHistory *history;
+  NetlensConnection *conn, *late;
+  gint64 base = g_get_real_time () - 3600 * SEC;
+  Collected c;
+
+  history = netlens_history_open (path, &error);
+  g_assert_no_error (error);
+  /* a full queue: the live offer is remembered, its copy dropped (as if still on its way) */
+  netlens_history_set_queue_limit (history, 1);
+  netlens_history_push (history, make_row (50, base, SEC, 0));
+  conn = make_row (3, base, 60 * SEC, 0);
+  conn->ended = 0;
+  conn->end_reason = NETLENS_END_NONE;
+  conn->state = NETLENS_STATE_ESTABLISHED;
+  g_assert_true (netlens_history_offer_live (history, conn, 1000 * SEC, 0));
+  g_assert_cmpuint (netlens_history_get_dropped (history), ==, 1);
+  g_assert_true (netlens_history_flush (history));
+
+  /* the end, then the late copy */
+  late = netlens_connection_snapshot (conn);
+  conn->last_seen += 30 * SEC;
+  conn->tx_bytes += 100;
+  conn->ended = conn->last_seen;
+  conn->end_reason = NETLENS_END_CLOSED;
+  conn->state = NETLENS_STATE_CLOSED;
+  netlens_history_row_sink (conn, history);
+  g_assert_true (netlens_history_flush (history));
+  netlens_history_push (history, late);
+  g_assert_true (netlens_history_flush (history));
+
+  collected_init (&c);
+  g_assert_true (netlens_history_query (history, 0, 0, collect_row, &c, &error));
+  g_assert_cmpuint (c.conns->len, ==, 2);
+  for (guint i = 0; i < c.conns->len; i++)
+    {
+      const NetlensConnection *row = g_ptr_array_index (c.conns, i);
+      if (row->id == 4)
+        {
+          g_assert_cmpint (row->ended, ==, base + 90 * SEC);
+          g_assert_cmpuint (row->state, ==, NETLENS_STATE_CLOSED);
+        }
+    }
+  collected_clear (&c);
+  netlens_history_close (history);
+  remove_db (path);
+}
+
 static void
 test_dpi_from_json_bad (void)
 {
@@ -1653,6 +1922,11 @@ main (int   argc,
   g_test_add_func ("/history/queue-full", test_queue_full);
   g_test_add_func ("/history/clear", test_clear);
   g_test_add_func ("/history/dpi-from-json-bad", test_dpi_from_json_bad);
+  g_test_add_func ("/history/row-enums-pinned", test_row_enums_pinned);
+  g_test_add_func ("/history/row-blob", test_row_blob);
+  g_test_add_func ("/history/row-damaged-on-disk", test_row_damaged_on_disk);
+  g_test_add_func ("/history/update-checks-identity", test_update_checks_identity);
+  g_test_add_func ("/history/late-live-copy", test_late_live_copy);
 
   ret = g_test_run ();
   store_test_rm_rf (tmp_dir);

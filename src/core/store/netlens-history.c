@@ -18,6 +18,7 @@
 #include <glib/gstdio.h>
 
 #include "netlens-history.h"
+#include "netlens-history-row.h"
 #include "netlens-export.h"
 #include "netlens-dpi.h"
 #include "netlens-json.h"
@@ -86,12 +87,34 @@ static const char *const migrations[] = {
    * The buckets of existing rows stay as they are: nothing to change, but a schema 2
    * Netlens would read such rows as without traffic, so it must refuse the file. */
   "-- nothing to change",
+  /* 3 -> 4: a row is the columns SQL selects and orders by, and one compact blob of
+   * everything else (netlens-history-row.c), instead of 55 columns: a third of the bytes
+   * and of the work per row.  No identity index: the writer remembers the rows it may
+   * write again (IdentityEntry).  migrate_step() fills connections_v4 from the old rows. */
+  "DROP TABLE connections;"
+  "ALTER TABLE connections_v4 RENAME TO connections;"
+  "CREATE INDEX connections_last_seen ON connections (last_seen);"
+  "CREATE INDEX connections_written ON connections (written);",
 };
+
+/* Schema 4's table, made by migrate_step() before the SQL of 3 -> 4 renames it. */
+static const char connections_v4_sql[] =
+  "CREATE TABLE connections_v4 ("
+  "  id INTEGER PRIMARY KEY,"
+  "  session INTEGER NOT NULL,"
+  "  conn_id INTEGER NOT NULL,"
+  "  generation INTEGER NOT NULL,"
+  "  first_seen INTEGER NOT NULL,"
+  "  last_seen INTEGER NOT NULL,"
+  "  tx_bytes INTEGER NOT NULL,"
+  "  rx_bytes INTEGER NOT NULL,"
+  "  written INTEGER NOT NULL,"
+  "  fields BLOB NOT NULL)";
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == NETLENS_HISTORY_SCHEMA_VERSION);
 
-/* The columns written for every row, after the identity (session, conn_id, generation,
- * first_seen); the order is the order of the binds in bind_row(). */
+/* Schema 3's columns after the identity (session, conn_id, generation, first_seen): read
+ * only by the migration to schema 4 (v3_row_to_connection). */
 static const char *const row_columns[] = {
   "proto", "family", "ip_proto", "protocol",
   "laddr", "lport", "raddr", "rport", "local_address", "remote_address",
@@ -107,14 +130,64 @@ static const char *const row_columns[] = {
   "dpi",
   "written",
 };
-#define N_IDENTITY_COLUMNS 4
 
+/* A pushed row, encoded by the pusher (netlens_history_push): the history thread only binds
+ * and steps.  One allocation: the struct, the blob, then the program key's text. */
 typedef struct
 {
-  NetlensConnection *conn;
-  gint64             session;
-  gint64             pushed;   /* monotonic */
+  gint64  session;
+  gint64  pushed;        /* monotonic */
+  gint64  first_seen;
+  gint64  last_seen;
+  gint64  ended;         /* 0 while open */
+  guint64 tx_bytes;
+  guint64 rx_bytes;
+  guint32 conn_id;
+  guint16 generation;
+  guint8  offered;       /* ended, and offered live before: a late live copy may follow */
+  guint32 fields_len;     /* the blob's bytes, which follow the struct */
 } QueueItem;
+
+/* After the struct: the blob, then the program key, NUL-terminated */
+#define QUEUE_ITEM_FIELDS(item)  ((const guint8 *) (item) + sizeof (QueueItem))
+#define QUEUE_ITEM_PROGRAM(item) ((const char *) QUEUE_ITEM_FIELDS (item) + (item)->fields_len)
+
+/* A row this writer may write again (written while open, or ended after it was offered
+ * live): where it is and what was stored, so that the next write updates it in place and
+ * stores only the traffic since (schema 4 has no identity index to find it by). */
+typedef struct
+{
+  gint64  session;
+  gint64  first_seen;
+  guint32 conn_id;
+  guint16 generation;
+  gboolean ended;
+  gboolean has_buckets;   /* its minutes are stored (written more than once) */
+  gint64  row_id;
+  gint64  last_seen;
+  guint64 tx_bytes;
+  guint64 rx_bytes;
+  gint64  touched;        /* monotonic: when last written */
+} IdentityEntry;
+
+static guint
+identity_hash (gconstpointer p)
+{
+  const IdentityEntry *e = p;
+
+  return (guint) e->conn_id ^ ((guint) e->generation << 20) ^ (guint) e->first_seen
+         ^ (guint) (e->session << 7);
+}
+
+static gboolean
+identity_equal (gconstpointer a,
+                gconstpointer b)
+{
+  const IdentityEntry *x = a, *y = b;
+
+  return x->conn_id == y->conn_id && x->generation == y->generation
+         && x->first_seen == y->first_seen && x->session == y->session;
+}
 
 /* The traffic of one program in one minute, summed over a batch's rows.  PROGRAM belongs
  * to a row of the batch. */
@@ -151,13 +224,15 @@ struct _NetlensHistory
    * caller's when no writer runs. */
   GMutex        db_lock;
   sqlite3      *db;
-  sqlite3_stmt *find_stmt;
   sqlite3_stmt *insert_stmt;
   sqlite3_stmt *update_stmt;
   sqlite3_stmt *conn_minute_stmt;
   sqlite3_stmt *program_minute_stmt;
   /* The batch's traffic per (minute, program), written once per batch (ProgramMinute) */
   GHashTable   *program_minutes;
+  /* Rows that may be written again (IdentityEntry), and when it was last pruned */
+  GHashTable   *identities;
+  gint64        identities_pruned;
 
   /* The reading connection (queries from any thread, one at a time). */
   GMutex        read_lock;
@@ -284,17 +359,6 @@ bind_text (sqlite3_stmt *stmt,
 }
 
 /* Without a copy: TEXT must stay as it is until the statement has run. */
-static void
-bind_static (sqlite3_stmt *stmt,
-             int           index,
-             const char   *text)
-{
-  if (text != NULL)
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
-  else
-    sqlite3_bind_null (stmt, index);
-}
-
 static const char *
 column_text (sqlite3_stmt *stmt,
              int           index)
@@ -443,6 +507,66 @@ corrupt:
   return FALSE;
 }
 
+static NetlensConnection *v3_row_to_connection (sqlite3_stmt *stmt);
+static char *v3_select_columns (void);
+
+/* 3 -> 4: every row of the old table, read as schema 3 reads it, into connections_v4 with
+ * its blob; the ids stay, so connection_minutes still point at their rows. */
+static gboolean
+migrate_rows_to_v4 (sqlite3     *db,
+                    GError     **error)
+{
+  g_autofree char *columns = v3_select_columns ();
+  g_autofree char *select = g_strdup_printf ("%s FROM connections ORDER BY id", columns);
+  const int dpi_col = 5 + (int) G_N_ELEMENTS (row_columns) - 2;
+  const int written_col = 5 + (int) G_N_ELEMENTS (row_columns) - 1;
+  g_autoptr(GByteArray) fields = g_byte_array_sized_new (512);
+  sqlite3_stmt *read = NULL, *write = NULL;
+  int rc;
+
+  if (!exec_sql (db, connections_v4_sql, error))
+    return FALSE;
+  rc = sqlite3_prepare_v2 (db, select, -1, &read, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2 (db, "INSERT INTO connections_v4 (id, session, conn_id, generation,"
+                             " first_seen, last_seen, tx_bytes, rx_bytes, written, fields)"
+                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", -1, &write,
+                             NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step (read)) == SQLITE_ROW)
+    {
+      NetlensConnection *conn = v3_row_to_connection (read);
+      const char *dpi = column_text (read, dpi_col);
+
+      /* a DPI value schema 3 could not read stays unread: the row without DPI results */
+      if (dpi != NULL)
+        conn->dpi = netlens_dpi_from_json (dpi, conn, NULL);
+      g_byte_array_set_size (fields, 0);
+      netlens_history_row_encode (conn, fields);
+      sqlite3_bind_int64 (write, 1, sqlite3_column_int64 (read, 0));
+      sqlite3_bind_int64 (write, 2, sqlite3_column_int64 (read, 1));
+      sqlite3_bind_int64 (write, 3, conn->id);
+      sqlite3_bind_int64 (write, 4, conn->generation);
+      sqlite3_bind_int64 (write, 5, conn->first_seen);
+      sqlite3_bind_int64 (write, 6, conn->last_seen);
+      sqlite3_bind_int64 (write, 7, (gint64) conn->tx_bytes);
+      sqlite3_bind_int64 (write, 8, (gint64) conn->rx_bytes);
+      sqlite3_bind_int64 (write, 9, sqlite3_column_int64 (read, written_col));
+      sqlite3_bind_blob (write, 10, fields->data, (int) fields->len, SQLITE_STATIC);
+      netlens_connection_free (conn);
+      rc = sqlite3_step (write);
+      sqlite3_reset (write);
+      rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+  sqlite3_finalize (read);
+  sqlite3_finalize (write);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (error, db, rc, "Cannot migrate the history");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* What migration V (to V + 1) needs beyond its SQL, run before it. */
 static gboolean
 migrate_step (sqlite3     *db,
@@ -452,6 +576,8 @@ migrate_step (sqlite3     *db,
   sqlite3_stmt *stmt = NULL;
   int rc;
 
+  if (v == 3)
+    return migrate_rows_to_v4 (db, error);
   if (v != 1)
     return TRUE;
   /* 1 -> 2: the all-null "dpi" object becomes NULL */
@@ -526,40 +652,22 @@ static gboolean
 prepare_statements (NetlensHistory  *history,
                     GError         **error)
 {
-  g_autoptr(GString) insert = g_string_new ("INSERT INTO connections "
-                                            "(session, conn_id, generation, first_seen");
-  g_autoptr(GString) update = g_string_new ("UPDATE connections SET ");
   struct { sqlite3_stmt **stmt; const char *sql; } stmts[] = {
-    { &history->find_stmt,
-      "SELECT id, tx_bytes, rx_bytes, last_seen, ended,"
-      "  EXISTS (SELECT 1 FROM connection_minutes WHERE conn = connections.id) "
-      "FROM connections "
-      "WHERE session = ?1 AND conn_id = ?2 AND generation = ?3 AND first_seen = ?4" },
     { &history->conn_minute_stmt,
       "INSERT INTO connection_minutes (conn, minute, tx, rx) VALUES (?1, ?2, ?3, ?4) "
       "ON CONFLICT (conn, minute) DO UPDATE SET tx = tx + excluded.tx, rx = rx + excluded.rx" },
     { &history->program_minute_stmt,
       "INSERT INTO program_minutes (minute, program, tx, rx) VALUES (?1, ?2, ?3, ?4) "
       "ON CONFLICT (minute, program) DO UPDATE SET tx = tx + excluded.tx, rx = rx + excluded.rx" },
-    /* most rows are new: inserted without a lookup; an existing one is updated */
-    { &history->insert_stmt, NULL },
-    { &history->update_stmt, NULL },
+    { &history->insert_stmt,
+      "INSERT INTO connections (session, conn_id, generation, first_seen, last_seen, tx_bytes,"
+      " rx_bytes, written, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" },
+    /* the identity is checked again: a row trimmed or cleared meanwhile changes nothing */
+    { &history->update_stmt,
+      "UPDATE connections SET last_seen = ?5, tx_bytes = ?6, rx_bytes = ?7, written = ?8,"
+      " fields = ?9 WHERE id = ?10 AND session = ?1 AND conn_id = ?2 AND generation = ?3"
+      " AND first_seen = ?4" },
   };
-
-  for (guint i = 0; i < G_N_ELEMENTS (row_columns); i++)
-    {
-      g_string_append_printf (insert, ", %s", row_columns[i]);
-      g_string_append_printf (update, "%s%s = ?%u", i ? ", " : "", row_columns[i],
-                              i + 1 + N_IDENTITY_COLUMNS);
-    }
-  g_string_append (insert, ") VALUES (?1, ?2, ?3, ?4");
-  for (guint i = 0; i < G_N_ELEMENTS (row_columns); i++)
-    g_string_append_printf (insert, ", ?%u", i + 1 + N_IDENTITY_COLUMNS);
-  g_string_append (insert, ") ON CONFLICT (session, conn_id, generation, first_seen) DO NOTHING");
-  /* ?1 is the row id; ?2..?4 are bound but unused by the UPDATE */
-  g_string_append (update, " WHERE id = ?1");
-  stmts[3].sql = insert->str;
-  stmts[4].sql = update->str;
 
   for (guint i = 0; i < G_N_ELEMENTS (stmts); i++)
     {
@@ -577,7 +685,6 @@ prepare_statements (NetlensHistory  *history,
 static void
 finalize_statements (NetlensHistory *history)
 {
-  g_clear_pointer (&history->find_stmt, sqlite3_finalize);
   g_clear_pointer (&history->insert_stmt, sqlite3_finalize);
   g_clear_pointer (&history->update_stmt, sqlite3_finalize);
   g_clear_pointer (&history->conn_minute_stmt, sqlite3_finalize);
@@ -656,6 +763,7 @@ netlens_history_open (const char  *path,
   g_cond_init (&history->space);
   g_queue_init (&history->queue);
   history->live_offered = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  history->identities = g_hash_table_new_full (identity_hash, identity_equal, g_free, NULL);
   history->program_minutes = g_hash_table_new_full (program_minute_hash, program_minute_equal,
                                                     g_free, NULL);
   history->queue_limit = DEFAULT_QUEUE_LIMIT;
@@ -674,6 +782,12 @@ netlens_history_open (const char  *path,
     }
   sqlite3_busy_timeout (history->db, 5000);
   sqlite3_extended_result_codes (history->db, 0);
+  /* No checkpoint when closing: what is committed is in the WAL, synced, and readable by
+   * every opener; copying it into the database (every page written and synced once more:
+   * 30 ms for a 20,000-connection capture) is left to the automatic checkpoint of a later
+   * commit, when the WAL passes 32 MiB, on the history thread.  So the end of a capture
+   * waits only for its last transaction. */
+  sqlite3_db_config (history->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 
   /* A new file: incremental auto-vacuum before its first page is written (the switch to WAL
    * writes it), and no syncs until its schema is there (a new history lost to a power cut
@@ -799,125 +913,6 @@ netlens_history_program_key (const NetlensConnection *conn)
   if (conn->process->app_id != NULL && conn->process->app_id[0] != '\0')
     return conn->process->app_id;
   return conn->process->name != NULL ? conn->process->name : "";
-}
-
-static void
-bind_owner (sqlite3_stmt       *stmt,
-            int                 index,
-            const NetlensOwner *owner)
-{
-  if (owner == NULL)
-    {
-      for (int i = 0; i < 8; i++)
-        sqlite3_bind_null (stmt, index + i);
-      return;
-    }
-  sqlite3_bind_int64 (stmt, index, owner->pid);
-  sqlite3_bind_int64 (stmt, index + 1, owner->uid);
-  bind_static (stmt, index + 2, owner->name);
-  bind_static (stmt, index + 3, owner->cmdline);
-  bind_static (stmt, index + 4, owner->user);
-  bind_static (stmt, index + 5, owner->exe);
-  bind_static (stmt, index + 6, owner->cgroup);
-  bind_static (stmt, index + 7, owner->app_id);
-}
-
-/* The texts of a row made for its binding: they live until the statement has run. */
-typedef struct
-{
-  char protocol[32];
-  char laddr[64];
-  char raddr[64];
-} RowTexts;
-
-static const char *
-format_addr (NetlensFamily      family,
-             const NetlensAddr *addr,
-             char              *buf,
-             gsize              size)
-{
-  /* the export's formatters: inet_ntop's text without its sprintf */
-  if (family == NETLENS_FAMILY_IPV4)
-    buf[netlens_json_format_ipv4 (buf, addr->bytes)] = '\0';
-  else if (family == NETLENS_FAMILY_IPV6)
-    buf[netlens_json_format_ipv6 (buf, addr->bytes)] = '\0';
-  else
-    netlens_addr_to_string (family, addr, buf, size);
-  return buf;
-}
-
-/* Binds ?1..?4 (identity) and the row columns, in the order of row_columns, every one of
- * them (the statements are not cleared between rows).  The texts are not copied: CONN,
- * TEXTS and DPI_JSON must stay as they are until the statement has run. */
-static void
-bind_row (sqlite3_stmt            *stmt,
-          gint64                   session,
-          const NetlensConnection *conn,
-          GString                 *dpi_json,
-          RowTexts                *texts)
-{
-  int i = 1;
-
-  sqlite3_bind_int64 (stmt, i++, session);
-  sqlite3_bind_int64 (stmt, i++, conn->id);
-  sqlite3_bind_int64 (stmt, i++, conn->generation);
-  sqlite3_bind_int64 (stmt, i++, conn->first_seen);
-
-  sqlite3_bind_int (stmt, i++, conn->key.proto);
-  sqlite3_bind_int (stmt, i++, conn->key.family);
-  sqlite3_bind_int (stmt, i++, conn->key.ip_proto);
-  bind_static (stmt, i++, netlens_connection_protocol_name (conn, texts->protocol,
-                                                            sizeof texts->protocol));
-  sqlite3_bind_blob (stmt, i++, conn->key.laddr.bytes, sizeof conn->key.laddr.bytes,
-                     SQLITE_STATIC);
-  sqlite3_bind_int (stmt, i++, conn->key.lport);
-  sqlite3_bind_blob (stmt, i++, conn->key.raddr.bytes, sizeof conn->key.raddr.bytes,
-                     SQLITE_STATIC);
-  sqlite3_bind_int (stmt, i++, conn->key.rport);
-  bind_static (stmt, i++, format_addr (conn->key.family, &conn->key.laddr, texts->laddr,
-                                       sizeof texts->laddr));
-  bind_static (stmt, i++, format_addr (conn->key.family, &conn->key.raddr, texts->raddr,
-                                       sizeof texts->raddr));
-  bind_static (stmt, i++, netlens_state_to_string (conn->state));
-  bind_static (stmt, i++, conn->app_state ? netlens_app_state_to_string (conn->app_state) : NULL);
-  bind_static (stmt, i++, conn->app ? netlens_app_to_string (conn->app) : NULL);
-  bind_static (stmt, i++, conn->end_reason ? netlens_end_reason_to_string (conn->end_reason)
-                                           : NULL);
-  bind_static (stmt, i++, netlens_connection_get_service (conn));
-  sqlite3_bind_int64 (stmt, i++, conn->last_seen);
-  if (conn->ended != 0)
-    sqlite3_bind_int64 (stmt, i++, conn->ended);
-  else
-    sqlite3_bind_null (stmt, i++);
-  sqlite3_bind_int64 (stmt, i++, conn->state_since);
-  sqlite3_bind_int64 (stmt, i++, conn->tx_packets);
-  sqlite3_bind_int64 (stmt, i++, (gint64) conn->tx_bytes);
-  sqlite3_bind_int64 (stmt, i++, conn->rx_packets);
-  sqlite3_bind_int64 (stmt, i++, (gint64) conn->rx_bytes);
-  bind_static (stmt, i++, netlens_connection_get_best_name (conn));
-  bind_static (stmt, i++, netlens_connection_get_sni (conn));
-  bind_static (stmt, i++, netlens_connection_get_http_host (conn));
-  bind_static (stmt, i++, conn->dns_name);
-  bind_static (stmt, i++, conn->reverse_name);
-  bind_owner (stmt, i, conn->process);
-  i += 8;
-  bind_owner (stmt, i, conn->peer_process);
-  i += 8;
-  bind_static (stmt, i++, netlens_history_program_key (conn));
-  bind_static (stmt, i++, conn->country);
-  if (conn->asn != 0)
-    sqlite3_bind_int64 (stmt, i++, conn->asn);
-  else
-    sqlite3_bind_null (stmt, i++);
-  bind_static (stmt, i++, conn->as_org);
-  sqlite3_bind_int64 (stmt, i++, conn->timeout_s);
-  sqlite3_bind_int (stmt, i++, conn->flags | (conn->extra_flags << 8));
-  if (dpi_json != NULL)
-    sqlite3_bind_text (stmt, i++, dpi_json->str, (int) dpi_json->len, SQLITE_STATIC);
-  else
-    sqlite3_bind_null (stmt, i++);
-  sqlite3_bind_int64 (stmt, i++, g_get_real_time ());
-  g_assert (i == 1 + N_IDENTITY_COLUMNS + (int) G_N_ELEMENTS (row_columns));
 }
 
 /* The batch's per-program minutes, one statement each, inside its transaction. */
@@ -1080,79 +1075,124 @@ add_traffic (NetlensHistory *history,
   return spread_traffic (from, to, tx, rx, add_minute, &target);
 }
 
+static void
+bind_item (sqlite3_stmt    *stmt,
+           gint64           session,
+           const QueueItem *item,
+           gint64           now_us)
+{
+  sqlite3_bind_int64 (stmt, 1, session);
+  sqlite3_bind_int64 (stmt, 2, item->conn_id);
+  sqlite3_bind_int64 (stmt, 3, item->generation);
+  sqlite3_bind_int64 (stmt, 4, item->first_seen);
+  sqlite3_bind_int64 (stmt, 5, item->last_seen);
+  sqlite3_bind_int64 (stmt, 6, (gint64) item->tx_bytes);
+  sqlite3_bind_int64 (stmt, 7, (gint64) item->rx_bytes);
+  sqlite3_bind_int64 (stmt, 8, now_us);
+  sqlite3_bind_blob (stmt, 9, QUEUE_ITEM_FIELDS (item), (int) item->fields_len, SQLITE_STATIC);
+}
+
+/* Ended rows are forgotten after a while (a late live copy comes within moments); open
+ * ones not written for a day are gone without an end (a run that stopped). */
+#define IDENTITY_ENDED_KEEP_US (10 * 60 * G_USEC_PER_SEC)
+#define IDENTITY_OPEN_KEEP_US  (24 * 60 * 60 * (gint64) G_USEC_PER_SEC)
+
+static gboolean
+identity_is_old (gpointer key,
+                 gpointer value,
+                 gpointer data)
+{
+  IdentityEntry *e = key;
+  gint64 now = *(gint64 *) data;
+
+  return now - e->touched > (e->ended ? IDENTITY_ENDED_KEEP_US : IDENTITY_OPEN_KEEP_US);
+}
+
 /* One row inside the batch's transaction. */
 static int
-write_row (NetlensHistory    *history,
-           gint64             session,
-           NetlensConnection *conn,
-           GString           *dpi_json)
+write_row (NetlensHistory  *history,
+           gint64           session,
+           const QueueItem *item,
+           gint64           now_us)
 {
-  gint64 row_id = 0, prev_last = 0;
-  guint64 prev_tx = 0, prev_rx = 0;
-  gboolean prev_ended = FALSE, has_buckets = FALSE;
-  RowTexts texts;
+  const char *program = QUEUE_ITEM_PROGRAM (item);
+  IdentityEntry probe = { 0 }, *entry;
+  gint64 prev_last;
+  guint64 prev_tx, prev_rx;
   int rc;
 
-  /* the export object is not stored: the columns and the "dpi" value make it again */
-  g_string_truncate (dpi_json, 0);
-  if (conn->dpi != NULL)
-    netlens_dpi_write_json (conn->dpi, dpi_json);
-  if (dpi_json->len > 0 && strcmp (dpi_json->str, null_dpi_json ()) == 0)
-    g_string_truncate (dpi_json, 0);
+  probe.session = session;
+  probe.first_seen = item->first_seen;
+  probe.conn_id = item->conn_id;
+  probe.generation = item->generation;
+  entry = g_hash_table_lookup (history->identities, &probe);
 
-  /* Most rows are written once (at their end): insert, and look the row up only when it
-   * is there already (ON CONFLICT DO NOTHING changes nothing then). */
-  bind_row (history->insert_stmt, session, conn, dpi_json->len > 0 ? dpi_json : NULL, &texts);
+  if (entry != NULL)
+    {
+      /* A periodic snapshot that arrives after the row's end (another thread took it) is
+       * older than what is stored: keep the newer state. */
+      if (item->last_seen < entry->last_seen || item->tx_bytes < entry->tx_bytes
+          || item->rx_bytes < entry->rx_bytes || (entry->ended && item->ended == 0))
+        return SQLITE_OK;
+
+      bind_item (history->update_stmt, session, item, now_us);
+      sqlite3_bind_int64 (history->update_stmt, 10, entry->row_id);
+      rc = sqlite3_step (history->update_stmt);
+      sqlite3_reset (history->update_stmt);
+      if (rc != SQLITE_DONE)
+        return rc;
+      if (sqlite3_changes (history->db) == 0)
+        {
+          /* trimmed by retention or cleared since: written again as a new row */
+          g_hash_table_remove (history->identities, entry);
+          entry = NULL;
+        }
+    }
+
+  if (entry != NULL)
+    {
+      prev_last = entry->last_seen;
+      prev_tx = entry->tx_bytes;
+      prev_rx = entry->rx_bytes;
+      entry->last_seen = item->last_seen;
+      entry->tx_bytes = item->tx_bytes;
+      entry->rx_bytes = item->rx_bytes;
+      entry->ended = item->ended != 0;
+      entry->touched = g_get_monotonic_time ();
+      /* written a second time: the first write's spread is stored now (its program minutes
+       * were written with it), then what came since goes to both */
+      if (!entry->has_buckets)
+        {
+          entry->has_buckets = TRUE;
+          if ((rc = add_traffic (history, entry->row_id, NULL, item->first_seen, prev_last,
+                                 prev_tx, prev_rx)) != SQLITE_OK)
+            return rc;
+        }
+      return add_traffic (history, entry->row_id, program, prev_last, item->last_seen,
+                          item->tx_bytes - prev_tx, item->rx_bytes - prev_rx);
+    }
+
+  bind_item (history->insert_stmt, session, item, now_us);
   rc = sqlite3_step (history->insert_stmt);
   sqlite3_reset (history->insert_stmt);
   if (rc != SQLITE_DONE)
     return rc;
-  /* a new row's buckets are its spread, made again when read: only the program's */
-  if (sqlite3_changes (history->db) > 0)
-    return add_traffic (history, 0, netlens_history_program_key (conn), conn->first_seen,
-                        conn->last_seen, conn->tx_bytes, conn->rx_bytes);
-
-  sqlite3_bind_int64 (history->find_stmt, 1, session);
-  sqlite3_bind_int64 (history->find_stmt, 2, conn->id);
-  sqlite3_bind_int64 (history->find_stmt, 3, conn->generation);
-  sqlite3_bind_int64 (history->find_stmt, 4, conn->first_seen);
-  rc = sqlite3_step (history->find_stmt);
-  if (rc == SQLITE_ROW)
+  /* Most rows are written once, at their end: nothing to remember. */
+  if (item->ended == 0 || item->offered)
     {
-      row_id = sqlite3_column_int64 (history->find_stmt, 0);
-      prev_tx = (guint64) sqlite3_column_int64 (history->find_stmt, 1);
-      prev_rx = (guint64) sqlite3_column_int64 (history->find_stmt, 2);
-      prev_last = sqlite3_column_int64 (history->find_stmt, 3);
-      prev_ended = sqlite3_column_type (history->find_stmt, 4) != SQLITE_NULL;
-      has_buckets = sqlite3_column_int (history->find_stmt, 5) != 0;
+      entry = g_new0 (IdentityEntry, 1);
+      *entry = probe;
+      entry->row_id = sqlite3_last_insert_rowid (history->db);
+      entry->last_seen = item->last_seen;
+      entry->tx_bytes = item->tx_bytes;
+      entry->rx_bytes = item->rx_bytes;
+      entry->ended = item->ended != 0;
+      entry->touched = g_get_monotonic_time ();
+      g_hash_table_add (history->identities, entry);
     }
-  sqlite3_reset (history->find_stmt);
-  if (rc == SQLITE_DONE)
-    return SQLITE_CORRUPT;   /* the insert found it, the lookup does not */
-  if (rc != SQLITE_ROW)
-    return rc;
-
-  /* A periodic snapshot that arrives after the row's end (another thread took it) is older
-   * than what is stored: keep the newer state. */
-  if (conn->last_seen < prev_last || conn->tx_bytes < prev_tx || conn->rx_bytes < prev_rx
-      || (prev_ended && conn->ended == 0))
-    return SQLITE_OK;
-
-  bind_row (history->update_stmt, session, conn, dpi_json->len > 0 ? dpi_json : NULL, &texts);
-  sqlite3_bind_int64 (history->update_stmt, 1, row_id);
-  rc = sqlite3_step (history->update_stmt);
-  sqlite3_reset (history->update_stmt);
-  if (rc != SQLITE_DONE)
-    return rc;
-
-  /* written a second time: the first write's spread is stored now (its program minutes
-   * were written with it), then what came since goes to both */
-  if (!has_buckets
-      && (rc = add_traffic (history, row_id, NULL, conn->first_seen, prev_last, prev_tx,
-                            prev_rx)) != SQLITE_OK)
-    return rc;
-  return add_traffic (history, row_id, netlens_history_program_key (conn), prev_last,
-                      conn->last_seen, conn->tx_bytes - prev_tx, conn->rx_bytes - prev_rx);
+  /* a new row's buckets are its spread, made again when read: only the program's */
+  return add_traffic (history, 0, program, item->first_seen, item->last_seen, item->tx_bytes,
+                      item->rx_bytes);
 }
 
 static void
@@ -1185,9 +1225,9 @@ static void
 write_batch (NetlensHistory *history,
              GPtrArray      *items)
 {
-  g_autoptr(GString) dpi_json = g_string_sized_new (256);
   g_autoptr(GError) error = NULL;
   gboolean new_default_session = FALSE;
+  gint64 now = g_get_real_time (), now_mono = g_get_monotonic_time ();
   int rc = SQLITE_OK;
 
   if (items->len == 0)
@@ -1224,11 +1264,16 @@ write_batch (NetlensHistory *history,
               break;
             }
         }
-      rc = write_row (history, session, item->conn, dpi_json);
+      rc = write_row (history, session, item, now);
     }
   if (rc == SQLITE_OK)
     rc = write_program_minutes (history);
   g_hash_table_remove_all (history->program_minutes);
+  if (now_mono - history->identities_pruned > 60 * G_USEC_PER_SEC)
+    {
+      g_hash_table_foreach_remove (history->identities, identity_is_old, &now_mono);
+      history->identities_pruned = now_mono;
+    }
   if (rc != SQLITE_OK)
     {
       set_sqlite_error (&error, history->db, rc, "Cannot write to the history");
@@ -1264,10 +1309,7 @@ out:
 static void
 queue_item_free (gpointer data)
 {
-  QueueItem *item = data;
-
-  netlens_connection_free (item->conn);
-  g_free (item);
+  g_free (data);
 }
 
 /* ---- retention ---- */
@@ -1433,9 +1475,10 @@ netlens_history_get_size (NetlensHistory *history)
 /* ---- the writer ---- */
 
 /* Takes up to BATCH_ROWS items off the queue; called with LOCK held.  When someone waits
- * for all of it (a flush, the end of a file) or it is deep (rows end faster than batches
- * are written: a capture's end), up to the queue limit: one transaction, one sync, instead
- * of one per BATCH_ROWS. */
+ * for all of it (a flush, the end of a file), when a file is replayed (nobody reads the
+ * history while it is written: no latency to keep) or when it is deep (rows end faster
+ * than batches are written: a capture's end), up to the queue limit: one transaction, one
+ * sync, instead of one per BATCH_ROWS. */
 static GPtrArray *
 take_batch (NetlensHistory *history,
             gboolean        all)
@@ -1443,7 +1486,8 @@ take_batch (NetlensHistory *history,
   GPtrArray *items = g_ptr_array_new_with_free_func (queue_item_free);
   guint limit = history->batch_rows;
 
-  if (all || history->queue.length >= DEEP_QUEUE_BATCHES * history->batch_rows)
+  if (all || history->block_when_full
+      || history->queue.length >= DEEP_QUEUE_BATCHES * history->batch_rows)
     limit = MAX (history->queue_limit, history->batch_rows);
   while (items->len < limit && history->queue.length > 0)
     g_ptr_array_add (items, g_queue_pop_head (&history->queue));
@@ -1521,11 +1565,40 @@ netlens_history_push (NetlensHistory    *history,
                       NetlensConnection *snapshot)
 {
   QueueItem *item;
+  GByteArray *buf;
+  const char *program;
+  gsize program_len;
+  guint fields_len;
+  gint64 live_key;
 
   g_return_if_fail (history != NULL);
   g_return_if_fail (snapshot != NULL);
 
+  /* Encoded here, on the pusher's thread (the window's, or a capture's end, which has its
+   * workers idle by then): the history thread only binds and steps. */
+  buf = g_byte_array_sized_new (sizeof (QueueItem) + 256);
+  g_byte_array_set_size (buf, sizeof (QueueItem));
+  netlens_history_row_encode (snapshot, buf);
+  fields_len = buf->len - sizeof (QueueItem);
+  program = netlens_history_program_key (snapshot);
+  program_len = strlen (program);
+  g_byte_array_append (buf, (const guint8 *) program, (guint) program_len + 1);
+  item = (QueueItem *) (gpointer) g_byte_array_free (buf, FALSE);
+  item->first_seen = snapshot->first_seen;
+  item->last_seen = snapshot->last_seen;
+  item->ended = snapshot->ended;
+  item->tx_bytes = snapshot->tx_bytes;
+  item->rx_bytes = snapshot->rx_bytes;
+  item->conn_id = snapshot->id;
+  item->generation = snapshot->generation;
+  item->fields_len = fields_len;
+  item->offered = FALSE;
+  live_key = ((gint64) snapshot->id << 16) | snapshot->generation;
+  netlens_connection_free (snapshot);
+
   g_mutex_lock (&history->lock);
+  if (item->ended != 0)
+    item->offered = g_hash_table_contains (history->live_offered, &live_key);
   /* files: wait for the writer rather than lose rows (the reader blocks too) */
   while (history->block_when_full && history->thread != NULL && !history->stopping
          && history->queue.length >= history->queue_limit)
@@ -1534,11 +1607,9 @@ netlens_history_push (NetlensHistory    *history,
     {
       history->dropped++;
       g_mutex_unlock (&history->lock);
-      netlens_connection_free (snapshot);
+      g_free (item);
       return;
     }
-  item = g_new (QueueItem, 1);
-  item->conn = snapshot;
   item->session = history->session;
   item->pushed = g_get_monotonic_time ();
   g_queue_push_tail (&history->queue, item);
@@ -1732,6 +1803,8 @@ netlens_history_clear (NetlensHistory  *history,
     exec_sql (history->db, "ROLLBACK", NULL);
   else
     {
+      /* new rows may take the ids of the cleared ones */
+      g_hash_table_remove_all (history->identities);
       exec_sql (history->db, "PRAGMA incremental_vacuum", NULL);
       exec_sql (history->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL);
     }
@@ -1776,6 +1849,7 @@ netlens_history_close (NetlensHistory *history)
   g_clear_error (&history->error);
   g_clear_pointer (&history->live_offered, g_hash_table_unref);
   g_clear_pointer (&history->program_minutes, g_hash_table_unref);
+  g_clear_pointer (&history->identities, g_hash_table_unref);
   g_mutex_clear (&history->db_lock);
   g_mutex_clear (&history->read_lock);
   g_mutex_clear (&history->lock);
@@ -1880,8 +1954,9 @@ col_index (const char *name)
   g_assert_not_reached ();
 }
 
+/* A schema 3 row (the migration to 4 reads them). */
 static NetlensConnection *
-row_to_connection (sqlite3_stmt *stmt)
+v3_row_to_connection (sqlite3_stmt *stmt)
 {
   NetlensConnection *conn = g_new0 (NetlensConnection, 1);
 
@@ -1922,13 +1997,32 @@ row_to_connection (sqlite3_stmt *stmt)
 }
 
 static char *
-select_columns (void)
+v3_select_columns (void)
 {
   GString *sql = g_string_new ("SELECT id, session, conn_id, generation, first_seen");
 
   for (guint i = 0; i < G_N_ELEMENTS (row_columns); i++)
     g_string_append_printf (sql, ", %s", row_columns[i]);
   return g_string_free (sql, FALSE);
+}
+
+/* SELECT id, session, conn_id, generation, first_seen, last_seen, tx_bytes, rx_bytes, fields */
+static NetlensConnection *
+row_to_connection (sqlite3_stmt  *stmt,
+                   GError       **error)
+{
+  NetlensConnection *conn = g_new0 (NetlensConnection, 1);
+
+  conn->id = (guint32) sqlite3_column_int64 (stmt, 2);
+  conn->generation = (guint16) sqlite3_column_int64 (stmt, 3);
+  conn->first_seen = sqlite3_column_int64 (stmt, 4);
+  conn->last_seen = sqlite3_column_int64 (stmt, 5);
+  conn->tx_bytes = (guint64) sqlite3_column_int64 (stmt, 6);
+  conn->rx_bytes = (guint64) sqlite3_column_int64 (stmt, 7);
+  conn->flags = NETLENS_CONN_SNAPSHOT;
+  netlens_history_row_decode (sqlite3_column_blob (stmt, 8), (gsize) sqlite3_column_bytes (stmt, 8),
+                              conn, error);
+  return conn;
 }
 
 gboolean
@@ -1939,9 +2033,8 @@ netlens_history_query (NetlensHistory        *history,
                        gpointer               user_data,
                        GError               **error)
 {
-  g_autofree char *columns = select_columns ();
-  g_autofree char *sql = NULL;
   g_autoptr(GString) json = g_string_sized_new (1024);
+  g_autoptr(GString) dpi_json = g_string_sized_new (512);
   sqlite3_stmt *stmt = NULL;
   int rc;
 
@@ -1950,33 +2043,42 @@ netlens_history_query (NetlensHistory        *history,
 
   if (until_us == 0)
     until_us = G_MAXINT64;
-  sql = g_strdup_printf ("%s FROM connections WHERE last_seen >= ?1 AND first_seen <= ?2 "
-                         "ORDER BY first_seen, id", columns);
 
   g_mutex_lock (&history->read_lock);
-  rc = sqlite3_prepare_v2 (history->rdb, sql, -1, &stmt, NULL);
+  rc = sqlite3_prepare_v2 (history->rdb,
+                           "SELECT id, session, conn_id, generation, first_seen, last_seen,"
+                           " tx_bytes, rx_bytes, fields FROM connections"
+                           " WHERE last_seen >= ?1 AND first_seen <= ?2"
+                           " ORDER BY first_seen, id", -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
       sqlite3_bind_int64 (stmt, 1, since_us);
       sqlite3_bind_int64 (stmt, 2, until_us);
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
         {
+          g_autoptr(GError) row_error = NULL;
           NetlensHistoryRow row = { 0 };
+          char protocol[32];
           gboolean more;
 
           row.id = sqlite3_column_int64 (stmt, 0);
           row.session = sqlite3_column_int64 (stmt, 1);
-          row.conn = row_to_connection (stmt);
-          row.protocol = column_text (stmt, COL (protocol));
-          row.best_name = column_text (stmt, COL (best_name));
-          row.sni = column_text (stmt, COL (sni));
-          row.http_host = column_text (stmt, COL (http_host));
-          row.service = column_text (stmt, COL (service));
-          row.dpi_json = column_text (stmt, COL (dpi));
-          /* the DPI results again, for sni:, http.host:, ssh: and the CSV columns;
-           * a damaged value leaves the row without them, not unreadable.  NULL: none. */
-          if (row.dpi_json != NULL)
-            row.conn->dpi = netlens_dpi_from_json (row.dpi_json, row.conn, NULL);
+          /* a damaged row is shown with what could be read, not hidden */
+          row.conn = row_to_connection (stmt, &row_error);
+          if (row_error != NULL)
+            row.damage = row_error->message;
+          /* what schema 3 stored as columns, made again as the export makes them */
+          row.protocol = netlens_connection_protocol_name (row.conn, protocol, sizeof protocol);
+          row.best_name = netlens_connection_get_best_name (row.conn);
+          row.sni = netlens_connection_get_sni (row.conn);
+          row.http_host = netlens_connection_get_http_host (row.conn);
+          row.service = netlens_connection_get_service (row.conn);
+          if (row.conn->dpi != NULL)
+            {
+              g_string_truncate (dpi_json, 0);
+              netlens_dpi_write_json (row.conn->dpi, dpi_json);
+              row.dpi_json = dpi_json->str;
+            }
           else
             row.dpi_json = null_dpi_json ();
           /* the export object, made again from what is stored (schema 2 on) */

@@ -26,7 +26,7 @@ typedef enum
 GQuark netlens_history_error_quark (void);
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define NETLENS_HISTORY_SCHEMA_VERSION 3
+#define NETLENS_HISTORY_SCHEMA_VERSION 4
 
 /* Defaults of the Preferences (DESIGN.md): 30 days, 1 GiB. */
 #define NETLENS_HISTORY_DEFAULT_DAYS      30
@@ -139,6 +139,8 @@ typedef struct
   const char        *dpi_json;    /* the export's "dpi" value */
   const char        *json;        /* the whole export object: netlens_connection_write_json
                                    * of CONN (not stored, made again; as the export wrote it) */
+  const char        *damage;      /* NULL, or why CONN holds only part of the row (its stored
+                                   * fields are damaged: what came before the damage is kept) */
 } NetlensHistoryRow;
 
 /* Return FALSE to stop. */
