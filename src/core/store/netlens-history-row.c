@@ -19,12 +19,13 @@
  *   uv asn, uv timeout_s, uv flags | extra_flags << 8
  *   process, peer process: u8 0 (none) or 1, then uv pid, uv uid and str name, cmdline,
  *     user, exe, cgroup, app_id
- *   u8 DPI form: 0 none; 1 the export's "dpi" JSON (uv length, the text)
+ *   u8 DPI form: 0 none; 1 netlens_dpi_write_binary's form (uv length, the bytes)
  *
  * The columns beside it (first_seen, last_seen, tx_bytes, rx_bytes) are what SQL selects
  * and orders by; the times in the blob are relative to first_seen, so most are one or two
  * bytes.  A TCP row without DPI or owner is about 40 bytes; schema 3 stored 55 columns and
- * text addresses, about 230 bytes, for the same row.
+ * text addresses, about 230 bytes, for the same row, and 384 bytes of JSON for DPI results
+ * the binary form holds in about 70.
  */
 
 #define G_LOG_DOMAIN "netlens-history"
@@ -163,46 +164,67 @@ put_owner (GByteArray         *out,
   put_str (out, owner->app_id);
 }
 
-/* The "dpi" value of a row without DPI results, which is stored as none. */
-static const char *
-null_dpi_json (void)
+/* The binary form of "no results" (netlens_dpi_write_binary of NULL): such a record is
+ * stored as none. */
+static GBytes *
+no_results (void)
 {
   static gsize once;
-  static char *json;
+  static GBytes *bytes;
 
   if (g_once_init_enter (&once))
     {
-      GString *s = g_string_new (NULL);
+      GByteArray *b = g_byte_array_new ();
 
-      netlens_dpi_write_json (NULL, s);
-      json = g_string_free (s, FALSE);
+      netlens_dpi_write_binary (NULL, b);
+      bytes = g_byte_array_free_to_bytes (b);
       g_once_init_leave (&once, 1);
     }
-  return json;
+  return bytes;
 }
 
 static void
 put_dpi (GByteArray       *out,
          const NetlensDpi *dpi)
 {
-  GString *json;
+  GBytes *none = no_results ();
+  guint at, len;
 
   if (dpi == NULL)
     {
       put_u8 (out, 0);
       return;
     }
-  json = g_string_sized_new (512);
-  netlens_dpi_write_json (dpi, json);
-  if (strcmp (json->str, null_dpi_json ()) == 0)
-    put_u8 (out, 0);
+  /* form, then the length (one byte below 128: moved when longer), then the bytes */
+  put_u8 (out, 1);
+  put_u8 (out, 0);
+  at = out->len;
+  netlens_dpi_write_binary (dpi, out);
+  len = out->len - at;
+  if (len == g_bytes_get_size (none) && memcmp (out->data + at, g_bytes_get_data (none, NULL), len) == 0)
+    {
+      g_byte_array_set_size (out, at - 2);
+      put_u8 (out, 0);
+    }
+  else if (len < 0x80)
+    out->data[at - 1] = (guint8) len;
   else
     {
-      put_u8 (out, 1);
-      put_uv (out, json->len);
-      g_byte_array_append (out, (const guint8 *) json->str, (guint) json->len);
+      guint8 buf[10];
+      guint n = 0;
+      guint64 v = len;
+
+      while (v >= 0x80)
+        {
+          buf[n++] = (guint8) (v | 0x80);
+          v >>= 7;
+        }
+      buf[n++] = (guint8) v;
+      /* room for the longer length: the bytes move by n - 1 */
+      g_byte_array_set_size (out, out->len + n - 1);
+      memmove (out->data + at + n - 1, out->data + at, len);
+      memcpy (out->data + at - 1, buf, n);
     }
-  g_string_free (json, TRUE);
 }
 
 void
@@ -458,20 +480,17 @@ netlens_history_row_decode (const guint8       *data,
   STEP ("DPI", get_u8 (&r, &dpi_form) && dpi_form <= 1);
   if (dpi_form == 1)
     {
-      g_autofree char *json = NULL;
       g_autoptr(GError) local = NULL;
 
-      STEP ("DPI", get_uv (&r, &dpi_len) && dpi_len <= (guint64) (r.end - r.p)
-                   && memchr (r.p, '\0', dpi_len) == NULL);
-      json = g_strndup ((const char *) r.p, dpi_len);
-      r.p += dpi_len;
-      conn->dpi = netlens_dpi_from_json (json, conn, &local);
+      STEP ("DPI", get_uv (&r, &dpi_len) && dpi_len <= (guint64) (r.end - r.p));
+      conn->dpi = netlens_dpi_from_binary (r.p, dpi_len, conn, &local);
       if (conn->dpi == NULL)
         {
           g_set_error (error, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_CORRUPT,
                        "A history row's DPI results are damaged: %s", local->message);
           return FALSE;
         }
+      r.p += dpi_len;
     }
   STEP ("end", r.p == r.end);
   return TRUE;
