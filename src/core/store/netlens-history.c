@@ -131,10 +131,30 @@ static const char *const row_columns[] = {
   "written",
 };
 
-/* A pushed row, encoded by the pusher (netlens_history_push): the history thread only binds
- * and steps.  One allocation: the struct, the blob, then the program key's text. */
+/* Queued rows live in chunks of this size (a larger row gets a chunk of its own): one
+ * allocation per few thousand rows rather than one per row, which made a capture's end
+ * grow the heap a page at a time while the history thread freed them. */
+#define ITEM_CHUNK_SIZE (256 * 1024)
+
 typedef struct
 {
+  gint  refs;    /* one per queued item, and one while it is the chunk being filled */
+  gsize used;
+  gsize size;
+} ItemChunk;
+
+static void
+item_chunk_unref (ItemChunk *chunk)
+{
+  if (g_atomic_int_dec_and_test (&chunk->refs))
+    g_free (chunk);
+}
+
+/* A pushed row, encoded by the pusher (netlens_history_push): the history thread only binds
+ * and steps.  In a chunk: the struct, the blob, then the program key's text. */
+typedef struct
+{
+  ItemChunk *chunk;
   gint64  session;
   gint64  pushed;        /* monotonic */
   gint64  first_seen;
@@ -262,6 +282,7 @@ struct _NetlensHistory
   GError       *error;
   GHashTable   *live_offered;   /* (id << 16 | generation) -> last push (gint64 *) */
   gint64        live_pruned;
+  ItemChunk    *chunk;          /* where the next pushed row goes */
 };
 
 /* The "dpi" value of a row without DPI results: stored as NULL. */
@@ -794,6 +815,7 @@ netlens_history_open (const char  *path,
    * is a damaged file without rows, reported and set aside when opened): about fifteen
    * syncs less, 0.05 to 0.15 s on a busy disk. */
   if (is_empty && (!exec_sql (history->db, "PRAGMA synchronous = OFF", error)
+                   || !exec_sql (history->db, "PRAGMA page_size = 16384", error)
                    || !exec_sql (history->db, "PRAGMA auto_vacuum = INCREMENTAL", error)))
     return NULL;
   /* WAL: readers beside the writer; FULL: a committed batch survives a power loss.
@@ -1309,7 +1331,9 @@ out:
 static void
 queue_item_free (gpointer data)
 {
-  g_free (data);
+  QueueItem *item = data;
+
+  item_chunk_unref (item->chunk);
 }
 
 /* ---- retention ---- */
@@ -1560,15 +1584,17 @@ netlens_history_start_writer (NetlensHistory *history)
   g_mutex_unlock (&history->lock);
 }
 
+/* The pusher's encoding buffer (a thread may push to several histories, one at a time). */
+static GPrivate encode_buffer = G_PRIVATE_INIT ((GDestroyNotify) g_byte_array_unref);
+
 void
 netlens_history_push (NetlensHistory    *history,
                       NetlensConnection *snapshot)
 {
+  GByteArray *buf = g_private_get (&encode_buffer);
   QueueItem *item;
-  GByteArray *buf;
   const char *program;
-  gsize program_len;
-  guint fields_len;
+  gsize fields_len, size;
   gint64 live_key;
 
   g_return_if_fail (history != NULL);
@@ -1576,29 +1602,20 @@ netlens_history_push (NetlensHistory    *history,
 
   /* Encoded here, on the pusher's thread (the window's, or a capture's end, which has its
    * workers idle by then): the history thread only binds and steps. */
-  buf = g_byte_array_sized_new (sizeof (QueueItem) + 256);
-  g_byte_array_set_size (buf, sizeof (QueueItem));
+  if (buf == NULL)
+    {
+      buf = g_byte_array_sized_new (1024);
+      g_private_set (&encode_buffer, buf);
+    }
+  g_byte_array_set_size (buf, 0);
   netlens_history_row_encode (snapshot, buf);
-  fields_len = buf->len - sizeof (QueueItem);
+  fields_len = buf->len;
   program = netlens_history_program_key (snapshot);
-  program_len = strlen (program);
-  g_byte_array_append (buf, (const guint8 *) program, (guint) program_len + 1);
-  item = (QueueItem *) (gpointer) g_byte_array_free (buf, FALSE);
-  item->first_seen = snapshot->first_seen;
-  item->last_seen = snapshot->last_seen;
-  item->ended = snapshot->ended;
-  item->tx_bytes = snapshot->tx_bytes;
-  item->rx_bytes = snapshot->rx_bytes;
-  item->conn_id = snapshot->id;
-  item->generation = snapshot->generation;
-  item->fields_len = fields_len;
-  item->offered = FALSE;
+  g_byte_array_append (buf, (const guint8 *) program, (guint) strlen (program) + 1);
+  size = (sizeof (QueueItem) + buf->len + 7) & ~(gsize) 7;
   live_key = ((gint64) snapshot->id << 16) | snapshot->generation;
-  netlens_connection_free (snapshot);
 
   g_mutex_lock (&history->lock);
-  if (item->ended != 0)
-    item->offered = g_hash_table_contains (history->live_offered, &live_key);
   /* files: wait for the writer rather than lose rows (the reader blocks too) */
   while (history->block_when_full && history->thread != NULL && !history->stopping
          && history->queue.length >= history->queue_limit)
@@ -1607,9 +1624,34 @@ netlens_history_push (NetlensHistory    *history,
     {
       history->dropped++;
       g_mutex_unlock (&history->lock);
-      g_free (item);
+      netlens_connection_free (snapshot);
       return;
     }
+  if (history->chunk == NULL || history->chunk->used + size > history->chunk->size)
+    {
+      gsize chunk_size = MAX (ITEM_CHUNK_SIZE, sizeof (ItemChunk) + size);
+
+      if (history->chunk != NULL)
+        item_chunk_unref (history->chunk);
+      history->chunk = g_malloc (chunk_size);
+      history->chunk->refs = 1;
+      history->chunk->used = sizeof (ItemChunk);
+      history->chunk->size = chunk_size;
+    }
+  item = (QueueItem *) (gpointer) ((guint8 *) history->chunk + history->chunk->used);
+  history->chunk->used += size;
+  g_atomic_int_inc (&history->chunk->refs);
+  item->chunk = history->chunk;
+  memcpy ((guint8 *) item + sizeof (QueueItem), buf->data, buf->len);
+  item->first_seen = snapshot->first_seen;
+  item->last_seen = snapshot->last_seen;
+  item->ended = snapshot->ended;
+  item->tx_bytes = snapshot->tx_bytes;
+  item->rx_bytes = snapshot->rx_bytes;
+  item->conn_id = snapshot->id;
+  item->generation = snapshot->generation;
+  item->fields_len = (guint32) fields_len;
+  item->offered = item->ended != 0 && g_hash_table_contains (history->live_offered, &live_key);
   item->session = history->session;
   item->pushed = g_get_monotonic_time ();
   g_queue_push_tail (&history->queue, item);
@@ -1617,6 +1659,7 @@ netlens_history_push (NetlensHistory    *history,
   if (history->queue.length == 1 || history->queue.length == history->batch_rows)
     g_cond_signal (&history->cond);
   g_mutex_unlock (&history->lock);
+  netlens_connection_free (snapshot);
 }
 
 static gboolean
@@ -1839,6 +1882,7 @@ netlens_history_close (NetlensHistory *history)
       g_mutex_unlock (&history->lock);
     }
   g_queue_clear_full (&history->queue, queue_item_free);
+  g_clear_pointer (&history->chunk, item_chunk_unref);
 
   finalize_statements (history);
   if (history->rdb != NULL)
