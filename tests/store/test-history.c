@@ -1434,6 +1434,25 @@ test_migrate_v1 (void)
                           "ORDER BY name)");
   g_assert_cmpstr (g_ptr_array_index (indexes, 0), ==,
                    "connections_last_seen connections_written");
+  /* a new file is made with the current schema at once: the same tables and indexes */
+  {
+    g_autofree char *fresh = temp_db ("v1-fresh.sqlite");
+    g_autoptr(GPtrArray) migrated_schema = NULL, fresh_schema = NULL;
+    const char *signature =
+      "SELECT group_concat (x, ' ; ') FROM (SELECT m.type || ' ' || m.name || ' ' || m.tbl_name"
+      " || ' (' || coalesce ((SELECT group_concat (p.name || ' ' || p.type || ' ' || p.\"notnull\""
+      " || ' ' || p.pk, ', ') FROM pragma_table_info (m.name) p), '')"
+      " || ') [' || coalesce ((SELECT group_concat (i.name, ', ') FROM pragma_index_info (m.name) i),"
+      " '') || '] ' || coalesce ((SELECT t.wr FROM pragma_table_list t WHERE t.name = m.name"
+      " AND t.schema = 'main'), '') AS x FROM sqlite_schema m ORDER BY m.type, m.name)";
+
+    make_small_history (fresh, 1);
+    migrated_schema = select_texts (path, signature);
+    fresh_schema = select_texts (fresh, signature);
+    g_assert_nonnull (strstr (g_ptr_array_index (fresh_schema, 0), "fields BLOB"));
+    g_assert_cmpstr (g_ptr_array_index (migrated_schema, 0), ==, g_ptr_array_index (fresh_schema, 0));
+    remove_db (fresh);
+  }
   {
     g_autoptr(GPtrArray) version = select_texts (path, "PRAGMA user_version");
     g_assert_cmpstr (g_ptr_array_index (version, 0), ==,

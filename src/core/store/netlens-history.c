@@ -98,18 +98,35 @@ static const char *const migrations[] = {
 };
 
 /* Schema 4's table, made by migrate_step() before the SQL of 3 -> 4 renames it. */
-static const char connections_v4_sql[] =
-  "CREATE TABLE connections_v4 ("
+#define CONNECTIONS_V4_COLUMNS \
+  "  id INTEGER PRIMARY KEY," \
+  "  session INTEGER NOT NULL," \
+  "  conn_id INTEGER NOT NULL," \
+  "  generation INTEGER NOT NULL," \
+  "  first_seen INTEGER NOT NULL," \
+  "  last_seen INTEGER NOT NULL," \
+  "  tx_bytes INTEGER NOT NULL," \
+  "  rx_bytes INTEGER NOT NULL," \
+  "  written INTEGER NOT NULL," \
+  "  fields BLOB NOT NULL)"
+static const char connections_v4_sql[] = "CREATE TABLE connections_v4 (" CONNECTIONS_V4_COLUMNS;
+
+/* A new file gets the current schema at once, not through every migration (the same tables
+ * and indexes: /history/fresh-equals-migrated). */
+static const char fresh_schema_sql[] =
+  "CREATE TABLE sessions ("
   "  id INTEGER PRIMARY KEY,"
-  "  session INTEGER NOT NULL,"
-  "  conn_id INTEGER NOT NULL,"
-  "  generation INTEGER NOT NULL,"
-  "  first_seen INTEGER NOT NULL,"
-  "  last_seen INTEGER NOT NULL,"
-  "  tx_bytes INTEGER NOT NULL,"
-  "  rx_bytes INTEGER NOT NULL,"
-  "  written INTEGER NOT NULL,"
-  "  fields BLOB NOT NULL)";
+  "  started INTEGER NOT NULL,"
+  "  source TEXT);"
+  "CREATE TABLE connections (" CONNECTIONS_V4_COLUMNS ";"
+  "CREATE INDEX connections_last_seen ON connections (last_seen);"
+  "CREATE INDEX connections_written ON connections (written);"
+  "CREATE TABLE connection_minutes ("
+  "  conn INTEGER NOT NULL, minute INTEGER NOT NULL, tx INTEGER NOT NULL, rx INTEGER NOT NULL,"
+  "  PRIMARY KEY (conn, minute)) WITHOUT ROWID;"
+  "CREATE TABLE program_minutes ("
+  "  minute INTEGER NOT NULL, program TEXT NOT NULL, tx INTEGER NOT NULL, rx INTEGER NOT NULL,"
+  "  PRIMARY KEY (minute, program)) WITHOUT ROWID;";
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == NETLENS_HISTORY_SCHEMA_VERSION);
 
@@ -152,8 +169,10 @@ item_chunk_unref (ItemChunk *chunk)
 
 /* A pushed row, encoded by the pusher (netlens_history_push): the history thread only binds
  * and steps.  In a chunk: the struct, the blob, then the program key's text. */
-typedef struct
+typedef struct _QueueItem QueueItem;
+struct _QueueItem
 {
+  QueueItem *next;       /* the queue is the items' own list: no node to allocate */
   ItemChunk *chunk;
   gint64  session;
   gint64  pushed;        /* monotonic */
@@ -166,7 +185,41 @@ typedef struct
   guint16 generation;
   guint8  offered;       /* ended, and offered live before: a late live copy may follow */
   guint32 fields_len;     /* the blob's bytes, which follow the struct */
-} QueueItem;
+};
+
+typedef struct
+{
+  QueueItem *head;
+  QueueItem *tail;
+  guint      length;
+} ItemQueue;
+
+static void
+item_queue_push (ItemQueue *queue,
+                 QueueItem *item)
+{
+  item->next = NULL;
+  if (queue->tail != NULL)
+    queue->tail->next = item;
+  else
+    queue->head = item;
+  queue->tail = item;
+  queue->length++;
+}
+
+static QueueItem *
+item_queue_pop (ItemQueue *queue)
+{
+  QueueItem *item = queue->head;
+
+  if (item == NULL)
+    return NULL;
+  queue->head = item->next;
+  if (queue->head == NULL)
+    queue->tail = NULL;
+  queue->length--;
+  return item;
+}
 
 /* After the struct: the blob, then the program key, NUL-terminated */
 #define QUEUE_ITEM_FIELDS(item)  ((const guint8 *) (item) + sizeof (QueueItem))
@@ -263,7 +316,7 @@ struct _NetlensHistory
   GCond         cond;
   GCond         space;        /* the queue has room (block_when_full) */
   gboolean      block_when_full;
-  GQueue        queue;
+  ItemQueue     queue;
   guint         queue_limit;
   guint         batch_rows;
   guint         batch_ms;
@@ -644,12 +697,18 @@ migrate (sqlite3     *db,
     }
   if (!exec_sql (db, "BEGIN IMMEDIATE", error))
     return FALSE;
-  for (gint64 v = version; v < NETLENS_HISTORY_SCHEMA_VERSION; v++)
+  if (version == 0)
     {
-      g_debug ("Migrating the history schema from version %" G_GINT64_FORMAT, v);
-      if (!migrate_step (db, v, error) || !exec_sql (db, migrations[v], error))
+      if (!exec_sql (db, fresh_schema_sql, error))
         goto fail;
     }
+  else
+    for (gint64 v = version; v < NETLENS_HISTORY_SCHEMA_VERSION; v++)
+      {
+        g_debug ("Migrating the history schema from version %" G_GINT64_FORMAT, v);
+        if (!migrate_step (db, v, error) || !exec_sql (db, migrations[v], error))
+          goto fail;
+      }
   {
     g_autofree char *sql = g_strdup_printf ("PRAGMA user_version = %d; PRAGMA application_id = %d",
                                             NETLENS_HISTORY_SCHEMA_VERSION,
@@ -782,7 +841,6 @@ netlens_history_open (const char  *path,
   g_mutex_init (&history->lock);
   g_cond_init (&history->cond);
   g_cond_init (&history->space);
-  g_queue_init (&history->queue);
   history->live_offered = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   history->identities = g_hash_table_new_full (identity_hash, identity_equal, g_free, NULL);
   history->program_minutes = g_hash_table_new_full (program_minute_hash, program_minute_equal,
@@ -1514,7 +1572,7 @@ take_batch (NetlensHistory *history,
       || history->queue.length >= DEEP_QUEUE_BATCHES * history->batch_rows)
     limit = MAX (history->queue_limit, history->batch_rows);
   while (items->len < limit && history->queue.length > 0)
-    g_ptr_array_add (items, g_queue_pop_head (&history->queue));
+    g_ptr_array_add (items, item_queue_pop (&history->queue));
   return items;
 }
 
@@ -1538,7 +1596,7 @@ writer_thread (gpointer data)
       while (!history->stopping && history->flush_requested == history->flush_done
              && history->queue.length > 0 && history->queue.length < history->batch_rows)
         {
-          QueueItem *first = g_queue_peek_head (&history->queue);
+          QueueItem *first = history->queue.head;
           gint64 deadline = first->pushed + (gint64) history->batch_ms * 1000;
 
           if (g_get_monotonic_time () >= deadline)
@@ -1654,7 +1712,7 @@ netlens_history_push (NetlensHistory    *history,
   item->offered = item->ended != 0 && g_hash_table_contains (history->live_offered, &live_key);
   item->session = history->session;
   item->pushed = g_get_monotonic_time ();
-  g_queue_push_tail (&history->queue, item);
+  item_queue_push (&history->queue, item);
   /* the writer sleeps until the first row (to start the batch delay) or a full batch */
   if (history->queue.length == 1 || history->queue.length == history->batch_rows)
     g_cond_signal (&history->cond);
@@ -1881,7 +1939,12 @@ netlens_history_close (NetlensHistory *history)
         }
       g_mutex_unlock (&history->lock);
     }
-  g_queue_clear_full (&history->queue, queue_item_free);
+  {
+    QueueItem *item;
+
+    while ((item = item_queue_pop (&history->queue)) != NULL)
+      queue_item_free (item);
+  }
   g_clear_pointer (&history->chunk, item_chunk_unref);
 
   finalize_statements (history);
