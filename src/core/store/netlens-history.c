@@ -89,12 +89,12 @@ static const char *const migrations[] = {
   "-- nothing to change",
   /* 3 -> 4: a row is the columns SQL selects and orders by, and one compact blob of
    * everything else (netlens-history-row.c), instead of 55 columns: a third of the bytes
-   * and of the work per row.  No identity index: the writer remembers the rows it may
-   * write again (IdentityEntry).  migrate_step() fills connections_v4 from the old rows. */
+   * and of the work per row.  No identity index (the writer remembers the rows it may write
+   * again: IdentityEntry) and none on `written` (retention goes in id order: delete_oldest),
+   * two B-tree inserts per row less.  migrate_step() fills connections_v4 from the old rows. */
   "DROP TABLE connections;"
   "ALTER TABLE connections_v4 RENAME TO connections;"
-  "CREATE INDEX connections_last_seen ON connections (last_seen);"
-  "CREATE INDEX connections_written ON connections (written);",
+  "CREATE INDEX connections_last_seen ON connections (last_seen);",
 };
 
 /* Schema 4's table, made by migrate_step() before the SQL of 3 -> 4 renames it. */
@@ -120,7 +120,6 @@ static const char fresh_schema_sql[] =
   "  source TEXT);"
   "CREATE TABLE connections (" CONNECTIONS_V4_COLUMNS ";"
   "CREATE INDEX connections_last_seen ON connections (last_seen);"
-  "CREATE INDEX connections_written ON connections (written);"
   "CREATE TABLE connection_minutes ("
   "  conn INTEGER NOT NULL, minute INTEGER NOT NULL, tx INTEGER NOT NULL, rx INTEGER NOT NULL,"
   "  PRIMARY KEY (conn, minute)) WITHOUT ROWID;"
@@ -744,9 +743,9 @@ prepare_statements (NetlensHistory  *history,
       " rx_bytes, written, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" },
     /* the identity is checked again: a row trimmed or cleared meanwhile changes nothing */
     { &history->update_stmt,
-      "UPDATE connections SET last_seen = ?5, tx_bytes = ?6, rx_bytes = ?7, written = ?8,"
+      "UPDATE connections SET last_seen = ?5, tx_bytes = ?6, rx_bytes = ?7,"
       " fields = ?9 WHERE id = ?10 AND session = ?1 AND conn_id = ?2 AND generation = ?3"
-      " AND first_seen = ?4" },
+      " AND first_seen = ?4" },   /* ?8, the time of this write, is not stored: see delete_oldest */
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (stmts); i++)
@@ -873,7 +872,6 @@ netlens_history_open (const char  *path,
    * is a damaged file without rows, reported and set aside when opened): about fifteen
    * syncs less, 0.05 to 0.15 s on a busy disk. */
   if (is_empty && (!exec_sql (history->db, "PRAGMA synchronous = OFF", error)
-                   || !exec_sql (history->db, "PRAGMA page_size = 16384", error)
                    || !exec_sql (history->db, "PRAGMA auto_vacuum = INCREMENTAL", error)))
     return NULL;
   /* WAL: readers beside the writer; FULL: a committed batch survives a power loss.
@@ -1407,9 +1405,11 @@ database_size (sqlite3 *db)
   return (guint64) pages * (guint64) page_size;
 }
 
-/* Deletes up to LIMIT of the oldest rows, by the time they were last written (a replayed
+/* Deletes up to LIMIT of the oldest rows, by the time they were first written (a replayed
  * capture is kept for as long as a live one), written before CUTOFF (G_MAXINT64: any),
- * with their buckets, in one transaction.  Returns the number. */
+ * with their buckets, in one transaction.  Returns the number.  Schema 4 has no index on
+ * `written`: rows are written in id order and an update keeps the time of the first write,
+ * so the oldest are the first ids, and a chunk looks at the first LIMIT of them only. */
 static gint64
 delete_oldest (sqlite3  *db,
                gint64    cutoff,
@@ -1424,8 +1424,9 @@ delete_oldest (sqlite3  *db,
                  "CREATE TEMP TABLE IF NOT EXISTS doomed (id INTEGER PRIMARY KEY);"
                  "DELETE FROM temp.doomed", error))
     return -1;
-  rc = sqlite3_prepare_v2 (db, "INSERT INTO temp.doomed SELECT id FROM connections "
-                           "WHERE written < ?1 ORDER BY written, id LIMIT ?2", -1, &stmt, NULL);
+  rc = sqlite3_prepare_v2 (db, "INSERT INTO temp.doomed SELECT id FROM "
+                           "(SELECT id, written FROM connections ORDER BY id LIMIT ?2) "
+                           "WHERE written < ?1", -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
       sqlite3_bind_int64 (stmt, 1, cutoff);
