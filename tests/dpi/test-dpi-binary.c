@@ -595,7 +595,8 @@ static GByteArray *
 tls_sni_list (guint64 count, guint items)
 {
   GByteArray *a = g_byte_array_new ();
-  guint8 head[3] = { NETLENS_DPI_BINARY_VERSION, 0x02, 0x01 };  /* tls: sni only */
+  /* tls: sni, then one client hello (a TLS section without a hello is refused) */
+  guint8 head[3] = { NETLENS_DPI_BINARY_VERSION, 0x02, 0x05 };
 
   g_byte_array_append (a, head, 3);
   while (count >= 0x80)
@@ -608,6 +609,7 @@ tls_sni_list (guint64 count, guint items)
   g_byte_array_append (a, (guint8 *) &count, 1);  /* < 0x80: its low byte */
   for (guint i = 0; i < items; i++)
     g_byte_array_append (a, (const guint8 *) "\0", 1);  /* "" */
+  g_byte_array_append (a, (const guint8 *) "\1", 1);    /* client_hellos 1 */
   return a;
 }
 
@@ -659,6 +661,18 @@ test_bad (void)
   BAD ("ARP request and reply", 0x01, 0x40, 0x18);
   BAD ("ARP MACs cut", 0x01, 0x40, 0x04, 0x02, 1, 2, 3, 4, 5, 6, 7);
   BAD ("SSH lists cut", 0x01, 0x08, 0x81, 0x04, 0x04, 'S', 0x01, 0x00);
+  /* sections the writer never writes: their values would reach the accessors unseen */
+  BAD ("TLS without a hello", 0x01, 0x02, 0x01, 0x01, 0x10, 'a', '.', 'e', 'x');
+  BAD ("HTTP without a request or response", 0x01, 0x01, 0x01, 0x01, 0x10, 'a', '.', 'e', 'x');
+  {
+    /* refused for that reason, not another: the bytes are a well-formed section */
+    static const guint8 http_hosts_only[] = { 0x01, 0x01, 0x01, 0x01, 0x10, 'a', '.', 'e', 'x' };
+    g_autoptr(GError) e = NULL;
+
+    g_assert_null (netlens_dpi_from_binary (http_hosts_only, sizeof http_hosts_only, NULL, &e));
+    g_assert_nonnull (e);
+    g_assert_nonnull (strstr (e->message, "without what makes it one"));
+  }
 
   /* long lists: MAX_LIST (4096) items are read, one more is refused */
   a = tls_sni_list (4096, 4096);

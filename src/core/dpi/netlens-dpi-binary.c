@@ -678,12 +678,38 @@ write_arp (Writer *w, const NetlensArpInfo *arp)
     w_bytes (w, arp->target_ip.bytes, 4);
 }
 
+/* The sections DPI's results fill: the same tests as netlens_dpi_write_json(). */
+static guint
+present_sections (const NetlensDpi *dpi)
+{
+  guint sections = 0;
+
+  if (dpi == NULL)
+    return 0;
+  if (dpi->http != NULL && (dpi->http->requests > 0 || dpi->http->responses > 0))
+    sections |= SEC_HTTP;
+  if (dpi->tls != NULL
+      && (dpi->tls->client_hellos > 0 || dpi->tls->server_hellos > 0 || dpi->tls->hello_retry))
+    sections |= SEC_TLS;
+  if (dpi->dns != NULL && dpi->dns->len > 0)
+    sections |= SEC_DNS;
+  if (dpi->ssh != NULL && (dpi->ssh->client.version != NULL || dpi->ssh->server.version != NULL))
+    sections |= SEC_SSH;
+  if (dpi->quic != NULL && dpi->app == NETLENS_APP_QUIC)
+    sections |= SEC_QUIC;
+  if (dpi->icmp != NULL)
+    sections |= SEC_ICMP;
+  if (dpi->arp != NULL)
+    sections |= SEC_ARP;
+  return sections;
+}
+
 void
 netlens_dpi_write_binary (const NetlensDpi *dpi,
                           GByteArray       *out)
 {
   Writer w;
-  guint sections = 0;
+  guint sections;
 
   g_return_if_fail (out != NULL);
 
@@ -691,25 +717,7 @@ netlens_dpi_write_binary (const NetlensDpi *dpi,
   w.n = 0;
   w.n_table = 0;
   memset (w.slots, 0, sizeof w.slots);
-  /* the same tests as netlens_dpi_write_json() */
-  if (dpi != NULL)
-    {
-      if (dpi->http != NULL && (dpi->http->requests > 0 || dpi->http->responses > 0))
-        sections |= SEC_HTTP;
-      if (dpi->tls != NULL
-          && (dpi->tls->client_hellos > 0 || dpi->tls->server_hellos > 0 || dpi->tls->hello_retry))
-        sections |= SEC_TLS;
-      if (dpi->dns != NULL && dpi->dns->len > 0)
-        sections |= SEC_DNS;
-      if (dpi->ssh != NULL && (dpi->ssh->client.version != NULL || dpi->ssh->server.version != NULL))
-        sections |= SEC_SSH;
-      if (dpi->quic != NULL && dpi->app == NETLENS_APP_QUIC)
-        sections |= SEC_QUIC;
-      if (dpi->icmp != NULL)
-        sections |= SEC_ICMP;
-      if (dpi->arp != NULL)
-        sections |= SEC_ARP;
-    }
+  sections = present_sections (dpi);
   w_byte (&w, NETLENS_DPI_BINARY_VERSION);
   w_byte (&w, (guint8) sections);
   if (sections & SEC_HTTP)
@@ -1333,6 +1341,15 @@ netlens_dpi_from_binary (const guint8             *data,
     {
       r.what = "end";
       r_fail (&r, "bytes after the last section");
+    }
+  /* A section without what makes it one (an HTTP section without a request or response,
+   * QUIC on a row that is not QUIC...) is never written: read, its values would reach the
+   * accessors (a best name from an HTTP Host) while the JSON shows nothing. */
+  if (r.why == NULL && present_sections (dpi) != sections)
+    {
+      r.what = "sections";
+      r.p = r.start + 1;
+      r_fail (&r, "a protocol section without what makes it one");
     }
   if (r.why != NULL)
     {

@@ -109,6 +109,21 @@ put_uv (guint8  *p,
   return p;
 }
 
+/* T - BASE and BASE + DELTA, modulo 2^64: any two times round-trip, without overflow. */
+static inline gint64
+time_delta (gint64 t,
+            gint64 base)
+{
+  return (gint64) ((guint64) t - (guint64) base);
+}
+
+static inline gint64
+time_add (gint64 base,
+          gint64 delta)
+{
+  return (gint64) ((guint64) base + (guint64) delta);
+}
+
 static inline guint64
 zigzag (gint64 v)
 {
@@ -264,8 +279,8 @@ netlens_history_row_encode (const NetlensConnection *conn,
   *p++ = conn->app_state;
   *p++ = conn->app;
   *p++ = conn->end_reason;
-  p = put_uv (p, conn->ended != 0 ? zigzag (conn->ended - conn->first_seen) + 1 : 0);
-  p = put_uv (p, zigzag (conn->state_since - conn->first_seen));
+  p = put_uv (p, conn->ended != 0 ? zigzag (time_delta (conn->ended, conn->first_seen)) + 1 : 0);
+  p = put_uv (p, zigzag (time_delta (conn->state_since, conn->first_seen)));
   p = put_uv (p, conn->tx_packets);
   p = put_uv (p, conn->rx_packets);
   p = put_str (p, conn->dns_name);
@@ -476,10 +491,10 @@ netlens_history_row_decode (const guint8       *data,
   if (u != 0)
     {
       u--;
-      conn->ended = conn->first_seen + ((gint64) (u >> 1) ^ -(gint64) (u & 1));
+      conn->ended = time_add (conn->first_seen, (gint64) (u >> 1) ^ -(gint64) (u & 1));
     }
   STEP ("times", get_sv (&r, &s));
-  conn->state_since = conn->first_seen + s;
+  conn->state_since = time_add (conn->first_seen, s);
   STEP ("counters", get_u32 (&r, &conn->tx_packets) && get_u32 (&r, &conn->rx_packets));
   STEP ("names", get_ref_str (&r, &conn->dns_name) && get_ref_str (&r, &conn->reverse_name)
                  && get_ref_str (&r, &conn->country) && get_ref_str (&r, &conn->as_org));
