@@ -1438,7 +1438,7 @@ test_migrate_v1 (void)
   g_assert_cmpuint (count_rows (history, 0, 0), ==, 16);
   netlens_history_close (history);
 
-  /* schema 4: the columns SQL selects by and one blob; no identity index */
+  /* schema 4: the columns SQL selects by and one blob; no identity index; 5: blocks */
   columns = select_texts (path, "SELECT group_concat (name, ' ') FROM "
                           "pragma_table_info ('connections')");
   g_assert_cmpstr (g_ptr_array_index (columns, 0), ==,
@@ -1447,7 +1447,13 @@ test_migrate_v1 (void)
   indexes = select_texts (path, "SELECT group_concat (name, ' ') FROM (SELECT name FROM "
                           "sqlite_schema WHERE type = 'index' AND tbl_name = 'connections' "
                           "ORDER BY name)");
-  g_assert_cmpstr (g_ptr_array_index (indexes, 0), ==, "connections_last_seen");
+  /* no index on the rows at all: the blocks say which ids hold which times */
+  g_assert_null (g_ptr_array_index (indexes, 0));
+  {
+    g_autoptr(GPtrArray) blocks = select_texts (path, "SELECT count (*) || ' ' || sum (rows) "
+                                                "FROM blocks");
+    g_assert_cmpstr (g_ptr_array_index (blocks, 0), ==, "1 16");
+  }
   /* a new file is made with the current schema at once: the same tables and indexes */
   {
     g_autofree char *fresh = temp_db ("v1-fresh.sqlite");
@@ -1888,6 +1894,66 @@ test_late_live_copy (void)
   remove_db (path);
 }
 
+/* Schema 4 reads a time range through its blocks: two writers whose batches interleave give
+ * each row once, in the range of its own times; a row written open and updated later is
+ * found at its new last seen, though its block was made before. */
+static void
+test_blocks (void)
+{
+  g_autofree char *path = temp_db ("blocks.sqlite");
+  g_autoptr(GError) error = NULL;
+  NetlensHistory *a, *b;
+  gint64 now = g_get_real_time ();
+  gint64 old = now - 400 * USEC_PER_DAY;
+  NetlensConnection *x;
+  Collected c;
+
+  a = netlens_history_open (path, &error);
+  g_assert_no_error (error);
+  b = netlens_history_open (path, &error);
+  g_assert_no_error (error);
+  netlens_history_set_retention (a, 0, 0);
+  netlens_history_set_retention (b, 0, 0);
+  netlens_history_begin_session (a, "old capture");
+  netlens_history_begin_session (b, "live");
+  for (guint round = 0; round < 6; round++)
+    {
+      for (guint i = 0; i < 50; i++)
+        netlens_history_push (a, make_row (round * 100 + i, old + (round * 50 + i) * SEC, SEC, i));
+      g_assert_true (netlens_history_flush (a));
+      for (guint i = 0; i < 50; i++)
+        netlens_history_push (b, make_row (round * 100 + 50 + i, now - 3600 * SEC + (round * 50 + i) * SEC,
+                                           SEC, i));
+      g_assert_true (netlens_history_flush (b));
+    }
+  g_assert_cmpuint (count_rows (a, 0, 0), ==, 600);
+  g_assert_cmpuint (count_rows (a, old - SEC, old + 400 * SEC), ==, 300);
+  g_assert_cmpuint (count_rows (b, now - 7200 * SEC, 0), ==, 300);
+  g_assert_cmpuint (count_rows (b, old + 100 * SEC, old + 149 * SEC), ==, 51);  /* 99 to 149 */
+
+  /* X, written open among old rows, then 5000 more rows (another block), then its end two
+   * hours later: found in a range that only its new last seen reaches */
+  x = make_row (9000, now - 3 * 3600 * SEC, 10 * SEC, 0);
+  x->ended = 0;
+  netlens_history_push (a, x);
+  g_assert_true (netlens_history_flush (a));
+  for (guint i = 0; i < 5000; i++)
+    netlens_history_push (a, make_row (10000 + i, now - 10 * 3600 * SEC + i * SEC, SEC, i));
+  g_assert_true (netlens_history_flush (a));
+  x = make_row (9000, now - 3 * 3600 * SEC, 3 * 3600 * SEC - 600 * SEC, 0);
+  netlens_history_push (a, x);
+  g_assert_true (netlens_history_flush (a));
+  collected_init (&c);
+  g_assert_true (netlens_history_query (b, now - 1200 * SEC, now, collect_row, &c, &error));
+  g_assert_cmpuint (c.conns->len, ==, 1);
+  g_assert_cmpuint (((NetlensConnection *) g_ptr_array_index (c.conns, 0))->id, ==, 9001);
+  collected_clear (&c);
+  g_assert_cmpuint (count_rows (a, 0, 0), ==, 600 + 1 + 5000);
+  netlens_history_close (a);
+  netlens_history_close (b);
+  remove_db (path);
+}
+
 static void
 test_dpi_from_json_bad (void)
 {
@@ -1960,6 +2026,7 @@ main (int   argc,
   g_test_add_func ("/history/row-damaged-on-disk", test_row_damaged_on_disk);
   g_test_add_func ("/history/update-checks-identity", test_update_checks_identity);
   g_test_add_func ("/history/late-live-copy", test_late_live_copy);
+  g_test_add_func ("/history/blocks", test_blocks);
 
   ret = g_test_run ();
   store_test_rm_rf (tmp_dir);

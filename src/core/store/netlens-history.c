@@ -39,6 +39,22 @@
 
 G_DEFINE_QUARK (netlens-history-error-quark, netlens_history_error)
 
+/* A block index of the connections (schema 5): each row of `blocks` covers the ids
+ * [first_id, last_id] and the times [min_first_seen, max_last_seen] of the rows in it, so a
+ * time range is read from the id ranges of the blocks that overlap it, not from an index
+ * with an entry per row.  Rows are written in id order, mostly in time order (a live
+ * capture), so blocks are narrow in time; a replayed old capture gives blocks of its own
+ * times.  The writer extends the last block with each batch (one transaction: its ids are
+ * consecutive) until it holds BLOCK_ROWS rows; an update widens its row's block. */
+#define BLOCK_ROWS 4096
+#define BLOCKS_SQL \
+  "CREATE TABLE blocks (" \
+  "  first_id INTEGER PRIMARY KEY," \
+  "  last_id INTEGER NOT NULL," \
+  "  rows INTEGER NOT NULL," \
+  "  min_first_seen INTEGER NOT NULL," \
+  "  max_last_seen INTEGER NOT NULL);"
+
 /* Schema migrations: MIGRATIONS[v] takes a database from version v to v + 1 (with
  * migrate_step() for what SQL alone does not say). */
 static const char *const migrations[] = {
@@ -95,6 +111,12 @@ static const char *const migrations[] = {
   "DROP TABLE connections;"
   "ALTER TABLE connections_v4 RENAME TO connections;"
   "CREATE INDEX connections_last_seen ON connections (last_seen);",
+  /* 4 -> 5: no index on last_seen either (an entry per row): the `blocks` table says which
+   * id ranges hold which times (BLOCKS_SQL), made here from the rows in 4096-id runs */
+  "DROP INDEX connections_last_seen;"
+  BLOCKS_SQL
+  "INSERT INTO blocks SELECT min (id), max (id), count (*), min (first_seen), max (last_seen)"
+  "  FROM connections GROUP BY id / 4096;",
 };
 
 /* Schema 4's table, made by migrate_step() before the SQL of 3 -> 4 renames it. */
@@ -119,7 +141,7 @@ static const char fresh_schema_sql[] =
   "  started INTEGER NOT NULL,"
   "  source TEXT);"
   "CREATE TABLE connections (" CONNECTIONS_V4_COLUMNS ";"
-  "CREATE INDEX connections_last_seen ON connections (last_seen);"
+  BLOCKS_SQL
   "CREATE TABLE connection_minutes ("
   "  conn INTEGER NOT NULL, minute INTEGER NOT NULL, tx INTEGER NOT NULL, rx INTEGER NOT NULL,"
   "  PRIMARY KEY (conn, minute)) WITHOUT ROWID;"
@@ -297,6 +319,10 @@ struct _NetlensHistory
   GMutex        db_lock;
   sqlite3      *db;
   sqlite3_stmt *insert_stmt;
+  sqlite3_stmt *block_last_stmt;
+  sqlite3_stmt *block_extend_stmt;
+  sqlite3_stmt *block_insert_stmt;
+  sqlite3_stmt *block_widen_stmt;
   sqlite3_stmt *update_stmt;
   sqlite3_stmt *conn_minute_stmt;
   sqlite3_stmt *program_minute_stmt;
@@ -746,6 +772,17 @@ prepare_statements (NetlensHistory  *history,
       "UPDATE connections SET last_seen = ?5, tx_bytes = ?6, rx_bytes = ?7,"
       " fields = ?9 WHERE id = ?10 AND session = ?1 AND conn_id = ?2 AND generation = ?3"
       " AND first_seen = ?4" },   /* ?8, the time of this write, is not stored: see delete_oldest */
+    { &history->block_last_stmt,
+      "SELECT first_id, last_id, rows FROM blocks ORDER BY first_id DESC LIMIT 1" },
+    { &history->block_extend_stmt,
+      "UPDATE blocks SET last_id = ?2, rows = rows + ?3, min_first_seen = min (min_first_seen, ?4),"
+      " max_last_seen = max (max_last_seen, ?5) WHERE first_id = ?1" },
+    { &history->block_insert_stmt,
+      "INSERT INTO blocks (first_id, last_id, rows, min_first_seen, max_last_seen)"
+      " VALUES (?1, ?2, ?3, ?4, ?5)" },
+    { &history->block_widen_stmt,
+      "UPDATE blocks SET max_last_seen = max (max_last_seen, ?2) WHERE first_id ="
+      " (SELECT max (first_id) FROM blocks WHERE first_id <= ?1)" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (stmts); i++)
@@ -765,6 +802,10 @@ static void
 finalize_statements (NetlensHistory *history)
 {
   g_clear_pointer (&history->insert_stmt, sqlite3_finalize);
+  g_clear_pointer (&history->block_last_stmt, sqlite3_finalize);
+  g_clear_pointer (&history->block_extend_stmt, sqlite3_finalize);
+  g_clear_pointer (&history->block_insert_stmt, sqlite3_finalize);
+  g_clear_pointer (&history->block_widen_stmt, sqlite3_finalize);
   g_clear_pointer (&history->update_stmt, sqlite3_finalize);
   g_clear_pointer (&history->conn_minute_stmt, sqlite3_finalize);
   g_clear_pointer (&history->program_minute_stmt, sqlite3_finalize);
@@ -1174,6 +1215,100 @@ bind_item (sqlite3_stmt    *stmt,
   sqlite3_bind_blob (stmt, 9, QUEUE_ITEM_FIELDS (item), (int) item->fields_len, SQLITE_STATIC);
 }
 
+/* The rows a batch inserted: consecutive ids (one transaction), and their times. */
+typedef struct
+{
+  gint64 first_id;   /* 0: none yet */
+  gint64 last_id;
+  gint64 rows;
+  gint64 min_first_seen;
+  gint64 max_last_seen;
+} BatchBlock;
+
+static void
+batch_block_add (BatchBlock *block,
+                 gint64      id,
+                 gint64      first_seen,
+                 gint64      last_seen)
+{
+  if (block->first_id == 0)
+    {
+      block->first_id = block->last_id = id;
+      block->min_first_seen = first_seen;
+      block->max_last_seen = last_seen;
+    }
+  else
+    {
+      block->first_id = MIN (block->first_id, id);
+      block->last_id = MAX (block->last_id, id);
+      block->min_first_seen = MIN (block->min_first_seen, first_seen);
+      block->max_last_seen = MAX (block->max_last_seen, last_seen);
+    }
+  block->rows++;
+}
+
+/* An updated row's block takes its new last seen. */
+static int
+block_widen (NetlensHistory *history,
+             BatchBlock     *block,
+             gint64          id,
+             gint64          last_seen)
+{
+  int rc;
+
+  if (block->first_id != 0 && id >= block->first_id && id <= block->last_id)
+    {
+      block->max_last_seen = MAX (block->max_last_seen, last_seen);
+      return SQLITE_OK;
+    }
+  sqlite3_bind_int64 (history->block_widen_stmt, 1, id);
+  sqlite3_bind_int64 (history->block_widen_stmt, 2, last_seen);
+  rc = sqlite3_step (history->block_widen_stmt);
+  sqlite3_reset (history->block_widen_stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The batch's rows join the last block when they follow it and it has room, else make one. */
+static int
+block_write (NetlensHistory   *history,
+             const BatchBlock *block)
+{
+  gint64 last_first = 0, last_last = 0, last_rows = 0;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (block->first_id == 0)
+    return SQLITE_OK;
+  rc = sqlite3_step (history->block_last_stmt);
+  if (rc == SQLITE_ROW)
+    {
+      last_first = sqlite3_column_int64 (history->block_last_stmt, 0);
+      last_last = sqlite3_column_int64 (history->block_last_stmt, 1);
+      last_rows = sqlite3_column_int64 (history->block_last_stmt, 2);
+      rc = SQLITE_DONE;
+    }
+  sqlite3_reset (history->block_last_stmt);
+  if (rc != SQLITE_DONE)
+    return rc;
+  if (last_first != 0 && last_last + 1 == block->first_id && last_rows + block->rows <= BLOCK_ROWS)
+    {
+      stmt = history->block_extend_stmt;
+      sqlite3_bind_int64 (stmt, 1, last_first);
+    }
+  else
+    {
+      stmt = history->block_insert_stmt;
+      sqlite3_bind_int64 (stmt, 1, block->first_id);
+    }
+  sqlite3_bind_int64 (stmt, 2, block->last_id);
+  sqlite3_bind_int64 (stmt, 3, block->rows);
+  sqlite3_bind_int64 (stmt, 4, block->min_first_seen);
+  sqlite3_bind_int64 (stmt, 5, block->max_last_seen);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* Ended rows are forgotten after a while (a late live copy comes within moments); open
  * ones not written for a day are gone without an end (a run that stopped). */
 #define IDENTITY_ENDED_KEEP_US (10 * 60 * G_USEC_PER_SEC)
@@ -1195,11 +1330,12 @@ static int
 write_row (NetlensHistory  *history,
            gint64           session,
            const QueueItem *item,
-           gint64           now_us)
+           gint64           now_us,
+           BatchBlock      *block)
 {
   const char *program = QUEUE_ITEM_PROGRAM (item);
   IdentityEntry probe = { 0 }, *entry;
-  gint64 prev_last;
+  gint64 prev_last, row_id;
   guint64 prev_tx, prev_rx;
   int rc;
 
@@ -1241,6 +1377,8 @@ write_row (NetlensHistory  *history,
       entry->rx_bytes = item->rx_bytes;
       entry->ended = item->ended != 0;
       entry->touched = g_get_monotonic_time ();
+      if ((rc = block_widen (history, block, entry->row_id, item->last_seen)) != SQLITE_OK)
+        return rc;
       /* written a second time: the first write's spread is stored now (its program minutes
        * were written with it), then what came since goes to both */
       if (!entry->has_buckets)
@@ -1259,12 +1397,14 @@ write_row (NetlensHistory  *history,
   sqlite3_reset (history->insert_stmt);
   if (rc != SQLITE_DONE)
     return rc;
+  row_id = sqlite3_last_insert_rowid (history->db);
+  batch_block_add (block, row_id, item->first_seen, item->last_seen);
   /* Most rows are written once, at their end: nothing to remember. */
   if (item->ended == 0 || item->offered)
     {
       entry = g_new0 (IdentityEntry, 1);
       *entry = probe;
-      entry->row_id = sqlite3_last_insert_rowid (history->db);
+      entry->row_id = row_id;
       entry->last_seen = item->last_seen;
       entry->tx_bytes = item->tx_bytes;
       entry->rx_bytes = item->rx_bytes;
@@ -1310,6 +1450,7 @@ write_batch (NetlensHistory *history,
   g_autoptr(GError) error = NULL;
   gboolean new_default_session = FALSE;
   gint64 now = g_get_real_time (), now_mono = g_get_monotonic_time ();
+  BatchBlock block = { 0 };
   int rc = SQLITE_OK;
 
   if (items->len == 0)
@@ -1346,8 +1487,10 @@ write_batch (NetlensHistory *history,
               break;
             }
         }
-      rc = write_row (history, session, item, now);
+      rc = write_row (history, session, item, now, &block);
     }
+  if (rc == SQLITE_OK)
+    rc = block_write (history, &block);
   if (rc == SQLITE_OK)
     rc = write_program_minutes (history);
   g_hash_table_remove_all (history->program_minutes);
@@ -1449,6 +1592,9 @@ delete_oldest (sqlite3  *db,
                  "DELETE FROM connection_minutes WHERE conn IN (SELECT id FROM temp.doomed);"
                  "DELETE FROM connections WHERE id IN (SELECT id FROM temp.doomed);"
                  "DELETE FROM temp.doomed;"
+                 /* the blocks of none but deleted rows */
+                 "DELETE FROM blocks WHERE last_id <"
+                 "  coalesce ((SELECT min (id) FROM connections), 9223372036854775807);"
                  /* program buckets older than every remaining row (by the last_seen
                   * index: a row's traffic is spread over at most a day before it) */
                  "DELETE FROM program_minutes WHERE minute < "
@@ -1903,6 +2049,7 @@ netlens_history_clear (NetlensHistory  *history,
                  "DELETE FROM connection_minutes;"
                  "DELETE FROM program_minutes;"
                  "DELETE FROM connections;"
+                 "DELETE FROM blocks;"
                  "DELETE FROM sessions WHERE id <> (SELECT max (id) FROM sessions);"
                  "COMMIT", error);
   if (!ok)
@@ -2137,6 +2284,64 @@ row_to_connection (sqlite3_stmt  *stmt,
   return conn;
 }
 
+/* The id ranges to read for rows overlapping [SINCE, UNTIL]: the blocks that overlap it,
+ * adjacent ones merged, and everything after the last block (rows no block covers yet are
+ * read rather than lost).  Too many ranges: the whole table. */
+#define MAX_RANGES 64
+
+static char *
+range_query_sql (sqlite3 *db,
+                 gint64   since_us,
+                 gint64   until_us,
+                 int     *rc_out)
+{
+  GString *sql = g_string_new ("SELECT id, session, conn_id, generation, first_seen, last_seen,"
+                               " tx_bytes, rx_bytes, fields FROM connections WHERE ");
+  g_autoptr(GArray) ranges = g_array_new (FALSE, FALSE, sizeof (gint64) * 2);
+  sqlite3_stmt *stmt = NULL;
+  gint64 max_last = 0;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, "SELECT first_id, last_id, max_last_seen >= ?1 AND"
+                           " min_first_seen <= ?2 FROM blocks ORDER BY first_id", -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, since_us);
+      sqlite3_bind_int64 (stmt, 2, until_us);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          gint64 r[2] = { sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 1) };
+
+          max_last = MAX (max_last, r[1]);
+          if (!sqlite3_column_int (stmt, 2))
+            continue;
+          if (ranges->len > 0 && r[0] <= g_array_index (ranges, gint64, 2 * (ranges->len - 1) + 1) + 1)
+            {
+              gint64 *last = &g_array_index (ranges, gint64, 2 * (ranges->len - 1) + 1);
+              *last = MAX (*last, r[1]);
+            }
+          else
+            g_array_append_val (ranges, r);
+        }
+    }
+  sqlite3_finalize (stmt);
+  *rc_out = rc == SQLITE_DONE ? SQLITE_OK : rc;
+
+  g_string_append (sql, "(");
+  if (ranges->len > MAX_RANGES)
+    g_string_append (sql, "1");
+  else
+    {
+      for (guint i = 0; i < ranges->len; i++)
+        g_string_append_printf (sql, "id BETWEEN %" G_GINT64_FORMAT " AND %" G_GINT64_FORMAT " OR ",
+                                g_array_index (ranges, gint64, 2 * i),
+                                g_array_index (ranges, gint64, 2 * i + 1));
+      g_string_append_printf (sql, "id > %" G_GINT64_FORMAT, max_last);
+    }
+  g_string_append (sql, ") AND last_seen >= ?1 AND first_seen <= ?2 ORDER BY first_seen, id");
+  return g_string_free (sql, FALSE);
+}
+
 gboolean
 netlens_history_query (NetlensHistory        *history,
                        gint64                 since_us,
@@ -2147,6 +2352,7 @@ netlens_history_query (NetlensHistory        *history,
 {
   g_autoptr(GString) json = g_string_sized_new (1024);
   g_autoptr(GString) dpi_json = g_string_sized_new (512);
+  g_autofree char *sql = NULL;
   sqlite3_stmt *stmt = NULL;
   int rc;
 
@@ -2157,11 +2363,9 @@ netlens_history_query (NetlensHistory        *history,
     until_us = G_MAXINT64;
 
   g_mutex_lock (&history->read_lock);
-  rc = sqlite3_prepare_v2 (history->rdb,
-                           "SELECT id, session, conn_id, generation, first_seen, last_seen,"
-                           " tx_bytes, rx_bytes, fields FROM connections"
-                           " WHERE last_seen >= ?1 AND first_seen <= ?2"
-                           " ORDER BY first_seen, id", -1, &stmt, NULL);
+  sql = range_query_sql (history->rdb, since_us, until_us, &rc);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2 (history->rdb, sql, -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
       sqlite3_bind_int64 (stmt, 1, since_us);

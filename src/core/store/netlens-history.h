@@ -26,7 +26,7 @@ typedef enum
 GQuark netlens_history_error_quark (void);
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define NETLENS_HISTORY_SCHEMA_VERSION 4
+#define NETLENS_HISTORY_SCHEMA_VERSION 5
 
 /* Defaults of the Preferences (DESIGN.md): 30 days, 1 GiB. */
 #define NETLENS_HISTORY_DEFAULT_DAYS      30
