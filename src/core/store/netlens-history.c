@@ -1588,18 +1588,31 @@ delete_oldest (sqlite3  *db,
       exec_sql (db, "ROLLBACK", NULL);
       return -1;
     }
+  /* Nothing old: nothing more to do (this runs after every batch). */
+  if (n == 0)
+    {
+      if (exec_sql (db, "COMMIT", error))
+        return 0;
+      exec_sql (db, "ROLLBACK", NULL);
+      return -1;
+    }
   if (!exec_sql (db,
                  "DELETE FROM connection_minutes WHERE conn IN (SELECT id FROM temp.doomed);"
                  "DELETE FROM connections WHERE id IN (SELECT id FROM temp.doomed);"
                  "DELETE FROM temp.doomed;"
-                 /* the blocks of none but deleted rows */
+                 /* the blocks of none but deleted rows, and the first one's times from
+                  * the rows it has left (at most BLOCK_ROWS of them) */
                  "DELETE FROM blocks WHERE last_id <"
                  "  coalesce ((SELECT min (id) FROM connections), 9223372036854775807);"
-                 /* program buckets older than every remaining row (by the last_seen
-                  * index: a row's traffic is spread over at most a day before it) */
+                 "UPDATE blocks SET min_first_seen = coalesce ((SELECT min (first_seen)"
+                 "  FROM connections WHERE id BETWEEN blocks.first_id AND blocks.last_id),"
+                 "  min_first_seen) WHERE first_id = (SELECT min (first_id) FROM blocks);"
+                 /* program buckets older than every remaining row: a row's buckets start
+                  * no earlier than the minute of its first seen (the blocks hold a lower
+                  * bound of those; no index per row to ask) */
                  "DELETE FROM program_minutes WHERE minute < "
-                 "  coalesce ((SELECT min (last_seen) FROM connections), 9223372036854775807)"
-                 "  - 86400000000 - 60000000;"
+                 "  coalesce ((SELECT min (min_first_seen) FROM blocks), 9223372036854775807)"
+                 "  - 60000000;"
                  "COMMIT", error))
     {
       exec_sql (db, "ROLLBACK", NULL);
