@@ -130,6 +130,12 @@ zigzag (gint64 v)
   return ((guint64) v << 1) ^ (guint64) (v >> 63);
 }
 
+static inline gint64
+unzigzag (guint64 u)
+{
+  return (gint64) (u >> 1) ^ -(gint64) (u & 1);
+}
+
 /* Room for a text: its varint length and its bytes. */
 static inline gsize
 str_room (const char *s)
@@ -349,7 +355,7 @@ get_sv (Reader *r,
 
   if (!get_uv (r, &u))
     return FALSE;
-  *v = (gint64) (u >> 1) ^ -(gint64) (u & 1);
+  *v = unzigzag (u);
   return TRUE;
 }
 
@@ -491,7 +497,7 @@ netlens_history_row_decode (const guint8       *data,
   if (u != 0)
     {
       u--;
-      conn->ended = time_add (conn->first_seen, (gint64) (u >> 1) ^ -(gint64) (u & 1));
+      conn->ended = time_add (conn->first_seen, unzigzag (u));
     }
   STEP ("times", get_sv (&r, &s));
   conn->state_since = time_add (conn->first_seen, s);

@@ -609,6 +609,34 @@ corrupt:
 static NetlensConnection *v3_row_to_connection (sqlite3_stmt *stmt);
 static char *v3_select_columns (void);
 
+/* The nine values a schema 4 row is written with, from parameter FIRST + 1 on, in the order
+ * of the INSERT statements (session, conn_id, generation, first_seen, last_seen, tx_bytes,
+ * rx_bytes, written, fields): the writer's and the migration's. */
+static void
+bind_row_values (sqlite3_stmt *stmt,
+                 int           first,
+                 gint64        session,
+                 gint64        conn_id,
+                 gint64        generation,
+                 gint64        first_seen,
+                 gint64        last_seen,
+                 guint64       tx_bytes,
+                 guint64       rx_bytes,
+                 gint64        written,
+                 const guint8 *fields,
+                 gsize         fields_len)
+{
+  sqlite3_bind_int64 (stmt, first + 1, session);
+  sqlite3_bind_int64 (stmt, first + 2, conn_id);
+  sqlite3_bind_int64 (stmt, first + 3, generation);
+  sqlite3_bind_int64 (stmt, first + 4, first_seen);
+  sqlite3_bind_int64 (stmt, first + 5, last_seen);
+  sqlite3_bind_int64 (stmt, first + 6, (gint64) tx_bytes);
+  sqlite3_bind_int64 (stmt, first + 7, (gint64) rx_bytes);
+  sqlite3_bind_int64 (stmt, first + 8, written);
+  sqlite3_bind_blob (stmt, first + 9, fields, (int) fields_len, SQLITE_STATIC);
+}
+
 /* 3 -> 4: every row of the old table, read as schema 3 reads it, into connections_v4 with
  * its blob; the ids stay, so connection_minutes still point at their rows. */
 static gboolean
@@ -642,15 +670,9 @@ migrate_rows_to_v4 (sqlite3     *db,
       g_byte_array_set_size (fields, 0);
       netlens_history_row_encode (conn, fields);
       sqlite3_bind_int64 (write, 1, sqlite3_column_int64 (read, 0));
-      sqlite3_bind_int64 (write, 2, sqlite3_column_int64 (read, 1));
-      sqlite3_bind_int64 (write, 3, conn->id);
-      sqlite3_bind_int64 (write, 4, conn->generation);
-      sqlite3_bind_int64 (write, 5, conn->first_seen);
-      sqlite3_bind_int64 (write, 6, conn->last_seen);
-      sqlite3_bind_int64 (write, 7, (gint64) conn->tx_bytes);
-      sqlite3_bind_int64 (write, 8, (gint64) conn->rx_bytes);
-      sqlite3_bind_int64 (write, 9, sqlite3_column_int64 (read, written_col));
-      sqlite3_bind_blob (write, 10, fields->data, (int) fields->len, SQLITE_STATIC);
+      bind_row_values (write, 1, sqlite3_column_int64 (read, 1), conn->id, conn->generation,
+                       conn->first_seen, conn->last_seen, conn->tx_bytes, conn->rx_bytes,
+                       sqlite3_column_int64 (read, written_col), fields->data, fields->len);
       netlens_connection_free (conn);
       rc = sqlite3_step (write);
       sqlite3_reset (write);
@@ -1204,15 +1226,9 @@ bind_item (sqlite3_stmt    *stmt,
            const QueueItem *item,
            gint64           now_us)
 {
-  sqlite3_bind_int64 (stmt, 1, session);
-  sqlite3_bind_int64 (stmt, 2, item->conn_id);
-  sqlite3_bind_int64 (stmt, 3, item->generation);
-  sqlite3_bind_int64 (stmt, 4, item->first_seen);
-  sqlite3_bind_int64 (stmt, 5, item->last_seen);
-  sqlite3_bind_int64 (stmt, 6, (gint64) item->tx_bytes);
-  sqlite3_bind_int64 (stmt, 7, (gint64) item->rx_bytes);
-  sqlite3_bind_int64 (stmt, 8, now_us);
-  sqlite3_bind_blob (stmt, 9, QUEUE_ITEM_FIELDS (item), (int) item->fields_len, SQLITE_STATIC);
+  bind_row_values (stmt, 0, session, item->conn_id, item->generation, item->first_seen,
+                   item->last_seen, item->tx_bytes, item->rx_bytes, now_us,
+                   QUEUE_ITEM_FIELDS (item), item->fields_len);
 }
 
 /* The rows a batch inserted: consecutive ids (one transaction), and their times. */
