@@ -182,10 +182,17 @@ typedef struct
 } ItemChunk;
 
 static void
+item_chunk_release (ItemChunk *chunk,
+                    gint       n)
+{
+  if (g_atomic_int_add (&chunk->refs, -n) == n)
+    g_free (chunk);
+}
+
+static void
 item_chunk_unref (ItemChunk *chunk)
 {
-  if (g_atomic_int_dec_and_test (&chunk->refs))
-    g_free (chunk);
+  item_chunk_release (chunk, 1);
 }
 
 /* A pushed row, encoded by the pusher (netlens_history_push): the history thread only binds
@@ -228,18 +235,35 @@ item_queue_push (ItemQueue *queue,
   queue->length++;
 }
 
-static QueueItem *
-item_queue_pop (ItemQueue *queue)
+/* Items taken off the queue together: still linked by NEXT, LEN of them from HEAD. */
+typedef struct
 {
-  QueueItem *item = queue->head;
+  QueueItem *head;
+  guint      len;
+} ItemBatch;
 
-  if (item == NULL)
-    return NULL;
-  queue->head = item->next;
-  if (queue->head == NULL)
-    queue->tail = NULL;
-  queue->length--;
-  return item;
+/* Releases a batch's items: one atomic operation per run of items of one chunk, not one
+ * per item (the pusher counts its items into the chunk it fills: a write per item on that
+ * cache line from this thread moved it between the cores at every push). */
+static void
+item_batch_clear (ItemBatch *batch)
+{
+  QueueItem *item = batch->head;
+
+  while (item != NULL)
+    {
+      ItemChunk *chunk = item->chunk;
+      gint run = 0;
+
+      while (item != NULL && item->chunk == chunk)
+        {
+          item = item->next;
+          run++;
+        }
+      item_chunk_release (chunk, run);
+    }
+  batch->head = NULL;
+  batch->len = 0;
 }
 
 /* After the struct: the blob, then the program key, NUL-terminated */
@@ -1458,10 +1482,10 @@ has_failed (NetlensHistory *history)
   return failed;
 }
 
-/* One transaction for the whole batch.  Takes the items. */
+/* One transaction for the whole batch. */
 static void
-write_batch (NetlensHistory *history,
-             GPtrArray      *items)
+write_batch (NetlensHistory  *history,
+             const ItemBatch *items)
 {
   g_autoptr(GError) error = NULL;
   gboolean new_default_session = FALSE;
@@ -1482,9 +1506,8 @@ write_batch (NetlensHistory *history,
   g_mutex_lock (&history->db_lock);
   if (!exec_sql (history->db, "BEGIN IMMEDIATE", &error))
     goto out;
-  for (guint i = 0; i < items->len && rc == SQLITE_OK; i++)
+  for (const QueueItem *item = items->head; item != NULL && rc == SQLITE_OK; item = item->next)
     {
-      QueueItem *item = g_ptr_array_index (items, i);
       gint64 session = item->session;
 
       if (session == 0)
@@ -1545,14 +1568,6 @@ out:
   g_mutex_unlock (&history->lock);
   if (error != NULL)
     set_writer_error (history, error);
-}
-
-static void
-queue_item_free (gpointer data)
-{
-  QueueItem *item = data;
-
-  item_chunk_unref (item->chunk);
 }
 
 /* ---- retention ---- */
@@ -1658,9 +1673,14 @@ enforce_retention (NetlensHistory *history,
   if (days > 0)
     {
       gint64 cutoff = g_get_real_time () - (gint64) days * USEC_PER_DAY;
-      gint64 n;
+      gint64 oldest = G_MAXINT64, n;
 
-      while ((max_chunks < 0 || chunks < max_chunks)
+      /* This runs after every batch: a look at the first row (by id: by the time of its
+       * first write) before a transaction that would find nothing old. */
+      if (!query_int (history->db, "SELECT coalesce ((SELECT written FROM connections"
+                      " ORDER BY id LIMIT 1), 9223372036854775807)", &oldest, &error))
+        oldest = G_MAXINT64;
+      while (oldest < cutoff && error == NULL && (max_chunks < 0 || chunks < max_chunks)
              && (n = delete_oldest (history->db, cutoff, 2000, &error)) > 0)
         {
           chunks++;
@@ -1741,18 +1761,35 @@ netlens_history_get_size (NetlensHistory *history)
  * history while it is written: no latency to keep) or when it is deep (rows end faster
  * than batches are written: a capture's end), up to the queue limit: one transaction, one
  * sync, instead of one per BATCH_ROWS. */
-static GPtrArray *
+static ItemBatch
 take_batch (NetlensHistory *history,
             gboolean        all)
 {
-  GPtrArray *items = g_ptr_array_new_with_free_func (queue_item_free);
+  ItemQueue *queue = &history->queue;
+  ItemBatch items = { queue->head, 0 };
   guint limit = history->batch_rows;
+  QueueItem *last;
 
   if (all || history->block_when_full
-      || history->queue.length >= DEEP_QUEUE_BATCHES * history->batch_rows)
+      || queue->length >= DEEP_QUEUE_BATCHES * history->batch_rows)
     limit = MAX (history->queue_limit, history->batch_rows);
-  while (items->len < limit && history->queue.length > 0)
-    g_ptr_array_add (items, item_queue_pop (&history->queue));
+  if (queue->length == 0)
+    return items;
+  /* the whole queue: detached as it is, without a walk under LOCK (the pushers wait) */
+  if (queue->length <= limit)
+    {
+      items.len = queue->length;
+      queue->head = queue->tail = NULL;
+      queue->length = 0;
+      return items;
+    }
+  last = queue->head;
+  for (guint i = 1; i < limit; i++)
+    last = last->next;
+  items.len = limit;
+  queue->head = last->next;
+  queue->length -= limit;
+  last->next = NULL;
   return items;
 }
 
@@ -1764,7 +1801,7 @@ writer_thread (gpointer data)
   g_mutex_lock (&history->lock);
   for (;;)
     {
-      g_autoptr(GPtrArray) items = NULL;
+      ItemBatch items;
       guint64 flush_target;
       gboolean flushing;
 
@@ -1791,11 +1828,12 @@ writer_thread (gpointer data)
       history->writing = TRUE;
       g_mutex_unlock (&history->lock);
 
-      write_batch (history, items);
+      write_batch (history, &items);
       /* once writing failed (a full disk, a lock held elsewhere) no more waits on the
        * database: each would cost the busy timeout (5 s) per batch */
-      if ((items->len > 0 || flushing) && !has_failed (history))
+      if ((items.len > 0 || flushing) && !has_failed (history))
         enforce_retention (history, flushing ? -1 : RETENTION_CHUNKS_PER_BATCH);
+      item_batch_clear (&items);
 
       g_mutex_lock (&history->lock);
       history->writing = FALSE;
@@ -1977,10 +2015,11 @@ netlens_history_flush (NetlensHistory *history)
     {
       while (history->queue.length > 0)
         {
-          g_autoptr(GPtrArray) items = take_batch (history, TRUE);
+          ItemBatch items = take_batch (history, TRUE);
 
           g_mutex_unlock (&history->lock);
-          write_batch (history, items);
+          write_batch (history, &items);
+          item_batch_clear (&items);
           g_mutex_lock (&history->lock);
         }
       g_mutex_unlock (&history->lock);
@@ -2113,18 +2152,21 @@ netlens_history_close (NetlensHistory *history)
       g_mutex_lock (&history->lock);
       while (history->queue.length > 0)
         {
-          g_autoptr(GPtrArray) items = take_batch (history, TRUE);
+          ItemBatch items = take_batch (history, TRUE);
+
           g_mutex_unlock (&history->lock);
-          write_batch (history, items);
+          write_batch (history, &items);
+          item_batch_clear (&items);
           g_mutex_lock (&history->lock);
         }
       g_mutex_unlock (&history->lock);
     }
   {
-    QueueItem *item;
+    ItemBatch rest = { history->queue.head, history->queue.length };
 
-    while ((item = item_queue_pop (&history->queue)) != NULL)
-      queue_item_free (item);
+    item_batch_clear (&rest);
+    history->queue.head = history->queue.tail = NULL;
+    history->queue.length = 0;
   }
   g_clear_pointer (&history->chunk, item_chunk_unref);
 
