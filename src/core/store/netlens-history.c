@@ -1975,8 +1975,11 @@ netlens_history_push (NetlensHistory    *history,
   item->session = history->session;
   item->pushed = g_get_monotonic_time ();
   item_queue_push (&history->queue, item);
-  /* the writer sleeps until the first row (to start the batch delay) or a full batch */
-  if (history->queue.length == 1 || history->queue.length == history->batch_rows)
+  /* the writer sleeps until the first row (to start the batch delay) or a full batch; a
+   * file's rows wait for a full batch or the end (a wake-up less per batch: each moves a
+   * thread to the other core) */
+  if ((history->queue.length == 1 && !history->block_when_full)
+      || history->queue.length == history->batch_rows)
     g_cond_signal (&history->cond);
   g_mutex_unlock (&history->lock);
   netlens_connection_free (snapshot);
