@@ -92,13 +92,15 @@ netlens_history_range_free (NetlensHistoryRange *range)
     return;
   g_clear_pointer (&range->rows, g_ptr_array_unref);
   g_clear_pointer (&range->minutes, g_array_unref);
+  g_clear_pointer (&range->damage, g_ptr_array_unref);
   g_free (range);
 }
 
 typedef struct
 {
-  GPtrArray    *rows;
-  NetlensQuery *query;
+  NetlensHistoryRange *range;
+  NetlensQuery        *query;
+  GCancellable        *cancellable;
 } Collect;
 
 static gboolean
@@ -107,9 +109,17 @@ collect_row (NetlensHistoryRow *row,
 {
   Collect *c = data;
 
+  /* a query typed over (the History page filters as you type): the next one waits */
+  if (g_cancellable_is_cancelled (c->cancellable))
+    return FALSE;
   /* the rows carry their DPI results: the query language works as on live rows */
   if (c->query == NULL || netlens_query_match (c->query, row->conn))
-    g_ptr_array_add (c->rows, g_steal_pointer (&row->conn));
+    {
+      g_ptr_array_add (c->range->rows, g_steal_pointer (&row->conn));
+      g_ptr_array_add (c->range->damage, g_strdup (row->damage));
+      if (row->damage != NULL)
+        c->range->n_damaged++;
+    }
   return TRUE;
 }
 
@@ -362,11 +372,14 @@ worker_func (gpointer data,
         range = g_new0 (NetlensHistoryRange, 1);
         range->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) netlens_connection_free);
         range->minutes = g_array_new (FALSE, FALSE, sizeof (NetlensHistoryMinute));
+        range->damage = g_ptr_array_new_with_free_func (g_free);
         /* what was pushed before is in it */
         netlens_history_flush (history);
-        collect.rows = range->rows;
+        collect.range = range;
         collect.query = op->query;
+        collect.cancellable = g_task_get_cancellable (op->task);
         if (!netlens_history_query (history, op->since, op->until, collect_row, &collect, &error)
+            || g_cancellable_set_error_if_cancelled (collect.cancellable, &error)
             || !netlens_history_query_traffic (history, op->since, op->until, NULL, collect_minute,
                                                range->minutes, &error))
           {

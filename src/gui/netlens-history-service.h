@@ -66,6 +66,9 @@ typedef struct
 {
   GPtrArray *rows;        /* NetlensConnection *, oldest first, DPI results included */
   GArray    *minutes;     /* NetlensHistoryMinute, the whole machine's traffic per minute */
+  GPtrArray *damage;      /* char *, one per row: NULL, or why the row holds only part of
+                           * what was stored (NetlensHistoryRow.damage) */
+  guint      n_damaged;   /* rows with a damage message */
 } NetlensHistoryRange;
 
 typedef struct

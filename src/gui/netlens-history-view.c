@@ -8,6 +8,9 @@
  * the query language, the traffic graph of the range, the connections in a column view with
  * the live table's columns and cells, and the detail pane.  Everything is read on the history
  * service's worker thread; a damaged or newer database shows its message instead of rows.
+ * The query applies as it is typed (each change is a new read on the worker, the previous
+ * one cancelled); a query with an error says so under the bar and keeps the rows.  A row
+ * whose stored fields are damaged is marked, and its detail pane says why.
  */
 
 #define G_LOG_DOMAIN "netlens"
@@ -32,6 +35,9 @@ struct _NetlensHistoryView
   GtkWidget          *until_entry;
   GtkWidget          *search_entry;
   GtkWidget          *count_label;
+  GtkWidget          *damaged_label;  /* how many rows of the range are damaged */
+  GtkWidget          *query_error_label;
+  GtkWidget          *damage_label;   /* over the detail pane: the selected row's damage */
   GtkWidget          *graph;
   GtkWidget          *stack;
   GtkWidget          *status_page;
@@ -55,6 +61,9 @@ struct _NetlensHistoryView
 };
 
 G_DEFINE_FINAL_TYPE (NetlensHistoryView, netlens_history_view, GTK_TYPE_WIDGET)
+
+/* a shown row's damage message (NetlensHistoryRange.damage), when it has one */
+#define DAMAGE_KEY "netlens-history-damage"
 
 static const NetlensColumn shown_columns[] = {
   NETLENS_COLUMN_PROCESS, NETLENS_COLUMN_PROTOCOL, NETLENS_COLUMN_LOCAL, NETLENS_COLUMN_REMOTE,
@@ -115,8 +124,12 @@ on_first_seen_bind_cb (GtkSignalListItemFactory *factory,
   const NetlensConnection *conn = netlens_connection_row_get_connection (row);
   g_autoptr(GDateTime) t = g_date_time_new_from_unix_local (conn->first_seen / G_USEC_PER_SEC);
   g_autofree char *text = t != NULL ? g_date_time_format (t, "%x %X") : g_strdup ("");
+  const char *damage = g_object_get_data (G_OBJECT (row), DAMAGE_KEY);
+  g_autofree char *marked = damage != NULL ? g_strdup_printf ("⚠ %s", text) : NULL;
 
-  gtk_inscription_set_text (GTK_INSCRIPTION (gtk_list_item_get_child (item)), text);
+  /* a damaged row is marked where the eye starts: its detail pane says why */
+  gtk_inscription_set_text (GTK_INSCRIPTION (gtk_list_item_get_child (item)),
+                            marked != NULL ? marked : text);
 }
 
 static void
@@ -147,9 +160,21 @@ on_selected_cb (GtkSingleSelection *selection,
   NetlensConnectionRow *row = gtk_single_selection_get_selected_item (selection);
   const NetlensConnection *conn = row != NULL ? netlens_connection_row_get_connection (row) : NULL;
 
+  const char *damage = row != NULL ? g_object_get_data (G_OBJECT (row), DAMAGE_KEY) : NULL;
+
   netlens_detail_pane_set_row (NETLENS_DETAIL_PANE (self->detail_pane), row,
                                conn != NULL ? (conn->ended != 0 ? conn->ended : conn->last_seen) : 0,
                                NULL, FALSE);
+  if (damage != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("This row is damaged in the history: only part of it "
+                                                 "could be read (%s)"), damage);
+
+      gtk_label_set_text (GTK_LABEL (self->damage_label), text);
+    }
+  else
+    gtk_label_set_text (GTK_LABEL (self->damage_label), "");
+  gtk_widget_set_visible (self->damage_label, damage != NULL);
   gtk_widget_set_visible (self->detail_scroller, row != NULL);
 }
 
@@ -235,6 +260,70 @@ draw_graph (GtkDrawingArea *area,
   }
 }
 
+/* ---- the query's error (as the live table's filter bar shows it) ---- */
+
+static void
+show_query_error (NetlensHistoryView *self,
+                  const char         *text,
+                  int                 start,
+                  int                 end,
+                  const char         *message)
+{
+  g_autoptr(GString) markup = g_string_new (NULL);
+  g_autofree char *escaped_message = g_markup_escape_text (message, -1);
+  int len = (int) strlen (text);
+
+  g_string_append (markup, escaped_message);
+  if (start >= 0 && start <= len)
+    {
+      g_autofree char *before = g_markup_escape_text (text, start);
+      g_autofree char *bad = NULL;
+      g_autofree char *after = NULL;
+
+      end = CLAMP (end, start, len);
+      bad = g_markup_escape_text (text + start, end - start);
+      after = g_markup_escape_text (text + end, len - end);
+      g_string_append_printf (markup, "\n<tt>%s<span underline=\"error\" weight=\"bold\">%s%s</span>%s</tt>",
+                              before, bad, end == start ? "␣" : "", after);
+    }
+  gtk_label_set_markup (GTK_LABEL (self->query_error_label), markup->str);
+  gtk_widget_set_visible (self->query_error_label, TRUE);
+  gtk_widget_add_css_class (self->search_entry, "error");
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->search_entry),
+                               GTK_ACCESSIBLE_STATE_INVALID, GTK_ACCESSIBLE_INVALID_TRUE, -1);
+}
+
+static void
+hide_query_error (NetlensHistoryView *self)
+{
+  gtk_widget_set_visible (self->query_error_label, FALSE);
+  gtk_label_set_text (GTK_LABEL (self->query_error_label), "");
+  gtk_widget_remove_css_class (self->search_entry, "error");
+  gtk_accessible_reset_state (GTK_ACCESSIBLE (self->search_entry), GTK_ACCESSIBLE_STATE_INVALID);
+}
+
+/* TEXT without the whitespace-separated term around [START, END), or NULL (the live
+ * window's rule: a bad term in the middle is left out, the rest filters). */
+static char *
+without_term (const char *text,
+              int         start,
+              int         end)
+{
+  int len = (int) strlen (text);
+  GString *out;
+
+  if (start < 0 || start > len)
+    return NULL;
+  end = CLAMP (end, start, len);
+  while (start > 0 && !g_ascii_isspace (text[start - 1]))
+    start--;
+  while (end < len && !g_ascii_isspace (text[end]))
+    end++;
+  out = g_string_new_len (text, start);
+  g_string_append (out, text + end);
+  return g_string_free (out, FALSE);
+}
+
 /* ---- loading ---- */
 
 gboolean
@@ -293,6 +382,7 @@ typedef struct
   guint               serial;
   gint64              since;
   gint64              until;
+  gint64              started;    /* monotonic: the read's time, for G_MESSAGES_DEBUG */
 } Load;
 
 static void
@@ -306,6 +396,8 @@ on_loaded_cb (GObject      *source,
   g_autoptr(NetlensHistoryRange) range = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   g_autofree char *count = NULL;
+  g_autofree char *damaged = NULL;
+  gint64 read_done;
 
   range = netlens_history_service_query_finish (NULL, result, &error);
   if (load->serial != self->serial || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -316,6 +408,7 @@ on_loaded_cb (GObject      *source,
     {
       g_list_store_remove_all (self->store);
       gtk_label_set_text (GTK_LABEL (self->count_label), "");
+      gtk_widget_set_visible (self->damaged_label, FALSE);
       if (g_error_matches (error, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_CORRUPT)
           || g_error_matches (error, NETLENS_HISTORY_ERROR, NETLENS_HISTORY_ERROR_NEWER))
         show_message (self, _("The history cannot be read"), error->message);
@@ -323,14 +416,29 @@ on_loaded_cb (GObject      *source,
         show_message (self, _("No history"), error->message);
       goto out;
     }
+  read_done = g_get_monotonic_time ();
   rows = g_ptr_array_new_full (range->rows->len, g_object_unref);
   for (guint i = 0; i < range->rows->len; i++)
-    g_ptr_array_add (rows, _netlens_connection_row_new (g_steal_pointer (&range->rows->pdata[i])));
+    {
+      NetlensConnectionRow *row = _netlens_connection_row_new (g_steal_pointer (&range->rows->pdata[i]));
+
+      if (range->damage->pdata[i] != NULL)
+        g_object_set_data_full (G_OBJECT (row), DAMAGE_KEY, g_steal_pointer (&range->damage->pdata[i]),
+                                g_free);
+      g_ptr_array_add (rows, row);
+    }
   g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
                        rows->pdata, rows->len);
   count = g_strdup_printf (g_dngettext (NULL, "%u connection", "%u connections", rows->len),
                            rows->len);
   gtk_label_set_text (GTK_LABEL (self->count_label), count);
+  g_debug ("history view: %u rows (%u damaged), read in %.0f ms on the worker, "
+           "shown in %.0f ms on the main thread", rows->len, range->n_damaged,
+           (read_done - load->started) / 1000.0, (g_get_monotonic_time () - read_done) / 1000.0);
+  damaged = g_strdup_printf (g_dngettext (NULL, "⚠ %u damaged", "⚠ %u damaged", range->n_damaged),
+                             range->n_damaged);
+  gtk_label_set_text (GTK_LABEL (self->damaged_label), damaged);
+  gtk_widget_set_visible (self->damaged_label, range->n_damaged > 0);
 
   g_clear_pointer (&self->minutes, g_array_unref);
   self->minutes = g_steal_pointer (&range->minutes);
@@ -371,10 +479,12 @@ netlens_history_view_reload (NetlensHistoryView *self)
     }
   if (self->query_text != NULL && *self->query_text != '\0')
     {
-      query = netlens_query_parse (self->query_text, &error);
-      if (query == NULL)
+      int start = -1, end = -1;
+
+      /* netlens_history_view_set_query() keeps only a query that parses */
+      if (!netlens_query_parse_full (self->query_text, &query, &start, &end, &error))
         {
-          show_message (self, _("The query has an error"), error->message);
+          show_query_error (self, self->query_text, start, end, error->message);
           return;
         }
     }
@@ -385,6 +495,7 @@ netlens_history_view_reload (NetlensHistoryView *self)
   load->serial = self->serial;
   load->since = since;
   load->until = until;
+  load->started = g_get_monotonic_time ();
   netlens_history_service_query_async (service, since, until, query, self->cancellable,
                                        on_loaded_cb, load);
 }
@@ -411,16 +522,55 @@ netlens_history_view_set_custom (NetlensHistoryView *self,
   netlens_history_view_set_range (self, NETLENS_HISTORY_RANGE_CUSTOM);
 }
 
+/* As the live table's filter bar does: a query with an error is shown under the bar and
+ * never empties the page.  While the bad term is the one being typed at the end ("port:" on
+ * the way to "port:443") the rows stay those of the last good query and nothing is read; a
+ * bad term elsewhere is left out and the rest of the query is read.  FORCE: read again even
+ * when the query is the one shown (Enter). */
+static void
+apply_query (NetlensHistoryView *self,
+             const char         *text,
+             gboolean            force)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NetlensQuery) query = NULL;
+  g_autofree char *rest = NULL;
+  g_autofree char *stripped = NULL;
+  const char *applied = text;
+  int start = -1, end = -1;
+
+  if (!netlens_query_parse_full (text, &query, &start, &end, &error))
+    {
+      g_autoptr(NetlensQuery) rest_query = NULL;
+
+      show_query_error (self, text, start, end, error->message);
+      if (end >= (int) strlen (text))
+        return;
+      rest = without_term (text, start, end);
+      if (rest == NULL || !netlens_query_parse_full (rest, &rest_query, NULL, NULL, NULL))
+        return;
+      applied = rest;
+    }
+  else
+    hide_query_error (self);
+  stripped = g_strstrip (g_strdup (applied));
+  if (!force && g_strcmp0 (stripped, self->query_text) == 0)
+    return;
+  g_free (self->query_text);
+  self->query_text = g_steal_pointer (&stripped);
+  netlens_history_view_reload (self);
+}
+
 void
 netlens_history_view_set_query (NetlensHistoryView *self,
                                 const char         *query)
 {
   g_return_if_fail (NETLENS_IS_HISTORY_VIEW (self));
-  g_free (self->query_text);
-  self->query_text = g_strdup (query);
+  if (query == NULL)
+    query = "";
   if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)), query) != 0)
-    gtk_editable_set_text (GTK_EDITABLE (self->search_entry), query != NULL ? query : "");
-  netlens_history_view_reload (self);
+    gtk_editable_set_text (GTK_EDITABLE (self->search_entry), query);
+  apply_query (self, query, TRUE);
 }
 
 GListModel *
@@ -453,6 +603,39 @@ netlens_history_view_get_graph (NetlensHistoryView *self)
   return self->graph;
 }
 
+GtkWidget *
+netlens_history_view_get_search_entry (NetlensHistoryView *self)
+{
+  return self->search_entry;
+}
+
+const char *
+netlens_history_view_get_query_error (NetlensHistoryView *self)
+{
+  return gtk_widget_get_visible (self->query_error_label)
+         ? gtk_label_get_text (GTK_LABEL (self->query_error_label)) : NULL;
+}
+
+const char *
+netlens_history_view_get_damaged_count (NetlensHistoryView *self)
+{
+  return gtk_widget_get_visible (self->damaged_label)
+         ? gtk_label_get_text (GTK_LABEL (self->damaged_label)) : NULL;
+}
+
+const char *
+netlens_history_view_get_damage (NetlensHistoryView *self)
+{
+  return gtk_widget_get_visible (self->damage_label)
+         ? gtk_label_get_text (GTK_LABEL (self->damage_label)) : NULL;
+}
+
+GtkSingleSelection *
+netlens_history_view_get_selection (NetlensHistoryView *self)
+{
+  return self->selection;
+}
+
 /* ---- widget ---- */
 
 static void
@@ -467,10 +650,19 @@ on_range_changed_cb (GtkDropDown        *dropdown,
 }
 
 static void
+on_search_changed_cb (GtkSearchEntry     *entry,
+                      NetlensHistoryView *self)
+{
+  /* already debounced by the entry; the read runs on the worker */
+  apply_query (self, gtk_editable_get_text (GTK_EDITABLE (entry)), FALSE);
+}
+
+static void
 on_search_activate_cb (GtkSearchEntry     *entry,
                        NetlensHistoryView *self)
 {
-  netlens_history_view_set_query (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
+  /* Enter: now, without waiting for the entry's delay, and read again */
+  apply_query (self, gtk_editable_get_text (GTK_EDITABLE (entry)), TRUE);
 }
 
 static void
@@ -533,7 +725,7 @@ netlens_history_view_init (NetlensHistoryView *self)
   static const char *ranges[] = { N_("Last Hour"), N_("Today"), N_("Last 7 Days"),
                                   N_("Custom Range"), NULL };
   const char *translated[G_N_ELEMENTS (ranges)];
-  GtkWidget *bar, *paned, *scrolled;
+  GtkWidget *bar, *paned, *scrolled, *detail_box;
 
   gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
                                   GTK_ORIENTATION_VERTICAL);
@@ -569,11 +761,31 @@ netlens_history_view_init (NetlensHistoryView *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->search_entry),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("History Query"), -1);
   g_signal_connect (self->search_entry, "activate", G_CALLBACK (on_search_activate_cb), self);
+  g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (on_search_changed_cb), self);
   gtk_box_append (GTK_BOX (bar), self->search_entry);
   self->count_label = gtk_label_new (NULL);
   gtk_widget_add_css_class (self->count_label, "dim-label");
   gtk_box_append (GTK_BOX (bar), self->count_label);
+  self->damaged_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->damaged_label, "warning");
+  gtk_widget_set_tooltip_text (self->damaged_label,
+                               _("Rows of this range whose stored fields are damaged: what could "
+                                 "be read is shown, marked ⚠"));
+  gtk_widget_set_visible (self->damaged_label, FALSE);
+  gtk_box_append (GTK_BOX (bar), self->damaged_label);
   gtk_widget_set_parent (bar, GTK_WIDGET (self));
+
+  /* under the bar, as in the live table's filter bar */
+  self->query_error_label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->query_error_label), 0);
+  gtk_label_set_wrap (GTK_LABEL (self->query_error_label), TRUE);
+  gtk_label_set_selectable (GTK_LABEL (self->query_error_label), TRUE);
+  gtk_widget_add_css_class (self->query_error_label, "error");
+  gtk_widget_set_margin_start (self->query_error_label, 12);
+  gtk_widget_set_margin_end (self->query_error_label, 12);
+  gtk_widget_set_margin_bottom (self->query_error_label, 6);
+  gtk_widget_set_visible (self->query_error_label, FALSE);
+  gtk_widget_set_parent (self->query_error_label, GTK_WIDGET (self));
 
   self->graph = gtk_drawing_area_new ();
   gtk_widget_set_size_request (self->graph, -1, 100);
@@ -601,11 +813,24 @@ netlens_history_view_init (NetlensHistoryView *self)
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), self->column_view);
   gtk_widget_set_hexpand (scrolled, TRUE);
   self->detail_pane = netlens_detail_pane_new ();
+  self->damage_label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->damage_label), 0);
+  gtk_label_set_wrap (GTK_LABEL (self->damage_label), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (self->damage_label), 40);
+  gtk_label_set_selectable (GTK_LABEL (self->damage_label), TRUE);
+  gtk_widget_add_css_class (self->damage_label, "netlens-history-damage");
+  gtk_widget_set_margin_start (self->damage_label, 12);
+  gtk_widget_set_margin_end (self->damage_label, 12);
+  gtk_widget_set_margin_top (self->damage_label, 12);
+  gtk_widget_set_visible (self->damage_label, FALSE);
+  detail_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_box_append (GTK_BOX (detail_box), self->damage_label);
+  gtk_box_append (GTK_BOX (detail_box), self->detail_pane);
   self->detail_scroller = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->detail_scroller), GTK_POLICY_NEVER,
                                   GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_propagate_natural_width (GTK_SCROLLED_WINDOW (self->detail_scroller), TRUE);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->detail_scroller), self->detail_pane);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->detail_scroller), detail_box);
   gtk_widget_set_visible (self->detail_scroller, FALSE);
   paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
   gtk_paned_set_start_child (GTK_PANED (paned), scrolled);

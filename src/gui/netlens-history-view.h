@@ -51,5 +51,12 @@ gboolean    netlens_history_view_is_loading  (NetlensHistoryView     *self);
 const char *netlens_history_view_get_message (NetlensHistoryView     *self);
 GtkWidget  *netlens_history_view_get_detail_pane (NetlensHistoryView *self);
 GtkWidget  *netlens_history_view_get_graph   (NetlensHistoryView     *self);
+GtkWidget  *netlens_history_view_get_search_entry (NetlensHistoryView *self);
+GtkSingleSelection *netlens_history_view_get_selection (NetlensHistoryView *self);
+/* Tests: the query's error shown under the bar, "⚠ N damaged" (the range's damaged rows),
+ * the selected row's damage over its detail pane; NULL when not shown. */
+const char *netlens_history_view_get_query_error   (NetlensHistoryView *self);
+const char *netlens_history_view_get_damaged_count (NetlensHistoryView *self);
+const char *netlens_history_view_get_damage        (NetlensHistoryView *self);
 
 G_END_DECLS

@@ -1163,6 +1163,154 @@ test_history_ranges (void)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (_netlens_window_get_selection_graph (window))));
 }
 
+/* The History page filters as you type (no Enter): real keys, one at a time; the rows
+ * narrow to the query's, read on the history's worker. */
+static guint
+history_n_rows (NetlensHistoryView *view)
+{
+  return g_list_model_get_n_items (netlens_history_view_get_model (view));
+}
+
+/* Rows of the file the headless export's --filter QUERY writes. */
+static guint
+count_filtered (const char *query)
+{
+  g_autofree char *netlens = g_build_filename (g_getenv ("NETLENS_BUILD_ROOT"), "src", "netlens", NULL);
+  const char *argv[] = { netlens, "--read", capture_path, "--export", "jsonl", "--filter", query,
+                         "--no-history", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  int status = 0;
+  guint n = 0;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  /* the rows, not the summary at the end */
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], "\"protocol\":") != NULL)
+      n++;
+  return n;
+}
+
+static NetlensHistoryView *
+show_history_page (guint *total)
+{
+  AdwViewStack *stack = _netlens_window_get_view_stack (window);
+  NetlensHistoryView *view = NETLENS_HISTORY_VIEW (adw_view_stack_get_child_by_name (stack, "history"));
+
+  g_assert_true (netlens_history_service_sync (netlens_history_service_get_default ()));
+  adw_view_stack_set_visible_child_name (stack, "history");
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (view)), 2000);
+  netlens_history_view_set_custom (view, "2000-01-01", NULL);
+  netlens_history_view_set_query (view, "");
+  wait_history_view (view);
+  *total = history_n_rows (view);
+  g_assert_cmpuint (*total, >=, export_rows->len);
+  g_assert_cmpuint (*total % export_rows->len, ==, 0);
+  gtk_widget_grab_focus (netlens_history_view_get_search_entry (view));
+  return view;
+}
+
+static void
+test_history_filter_typed (void)
+{
+  guint total, sessions, expected;
+  NetlensHistoryView *view = show_history_page (&total);
+
+  sessions = total / export_rows->len;
+  expected = count_export (is_proto, (gpointer) "udp") * sessions;
+  g_assert_cmpuint (expected, >, 0);
+  g_assert_cmpuint (expected, <, total);
+
+  /* typed, never Enter: the entry's search-changed (debounced) reads the range again */
+  press_keys ("p r o t o colon u d p");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (netlens_history_view_get_search_entry (view))),
+                   ==, "proto:udp");
+  WAIT_FOR (!netlens_history_view_is_loading (view) && history_n_rows (view) == expected, 20000);
+  g_test_message ("typed proto:udp: %u of %u stored rows (%u sessions)", history_n_rows (view),
+                  total, sessions);
+  g_assert_cmpuint (history_n_rows (view), ==, expected);
+  g_assert_null (netlens_history_view_get_query_error (view));
+  g_assert_null (netlens_history_view_get_message (view));
+
+  /* another query, typed over this one: as many rows as the headless export's --filter */
+  expected = count_filtered ("proto:tcp port:443") * sessions;
+  g_assert_cmpuint (expected, >, 0);
+  g_assert_cmpuint (expected, <, count_export (is_proto, (gpointer) "tcp") * sessions);
+  press_keys ("BackSpace BackSpace BackSpace t c p space p o r t colon 4 4 3");
+  WAIT_FOR (!netlens_history_view_is_loading (view) && history_n_rows (view) == expected, 20000);
+  g_test_message ("typed proto:tcp port:443: %u rows", history_n_rows (view));
+  g_assert_cmpuint (history_n_rows (view), ==, expected);
+
+  /* cleared: every row again */
+  netlens_history_view_set_query (view, "");
+  wait_history_view (view);
+  g_assert_cmpuint (history_n_rows (view), ==, total);
+}
+
+/* A query with an error, typed: said under the bar (the entry marked), the rows of the
+ * last good query stay, no dialog, no message page; fixed, the error goes. */
+static void
+test_history_query_error (void)
+{
+  guint total, udp;
+  NetlensHistoryView *view = show_history_page (&total);
+  GtkWidget *entry = netlens_history_view_get_search_entry (view);
+  const char *error;
+
+  netlens_history_view_set_query (view, "proto:udp");
+  wait_history_view (view);
+  udp = history_n_rows (view);
+  g_assert_cmpuint (udp, >, 0);
+  g_assert_cmpuint (udp, <, total);
+
+  gtk_widget_grab_focus (entry);
+  press_keys ("End space b o g u s colon t h i n g");
+  WAIT_FOR (netlens_history_view_get_query_error (view) != NULL
+            && strstr (netlens_history_view_get_query_error (view), "bogus:thing") != NULL, 5000);
+  error = netlens_history_view_get_query_error (view);
+  g_test_message ("history query error: %s", error);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error, "bogus:thing"));
+  g_assert_true (gtk_widget_has_css_class (entry, "error"));
+  spin (300);
+  g_assert_false (netlens_history_view_is_loading (view));
+  g_assert_null (netlens_history_view_get_message (view));
+  g_assert_cmpuint (history_n_rows (view), ==, udp);
+  /* Enter on it: the same (said, rows kept) */
+  press_keys ("Return");
+  g_assert_nonnull (netlens_history_view_get_query_error (view));
+  g_assert_null (netlens_history_view_get_message (view));
+  g_assert_cmpuint (history_n_rows (view), ==, udp);
+
+  /* a bad value being typed at the end ("port:" on the way to a number) keeps the rows */
+  netlens_history_view_set_query (view, "");
+  wait_history_view (view);
+  g_assert_null (netlens_history_view_get_query_error (view));
+  gtk_widget_grab_focus (entry);
+  press_keys ("p o r t colon");
+  WAIT_FOR (netlens_history_view_get_query_error (view) != NULL, 5000);
+  spin (300);
+  wait_history_view (view);
+  g_assert_nonnull (netlens_history_view_get_query_error (view));
+  g_assert_null (netlens_history_view_get_message (view));
+  g_test_message ("\"port:\": %u rows kept (of %u)", history_n_rows (view), total);
+  g_assert_cmpuint (history_n_rows (view), >, 0);
+
+  /* fixed: the error goes and the query applies */
+  press_keys ("4 4 3");
+  WAIT_FOR (netlens_history_view_get_query_error (view) == NULL, 5000);
+  g_assert_null (netlens_history_view_get_query_error (view));
+  g_assert_false (gtk_widget_has_css_class (entry, "error"));
+  netlens_history_view_set_query (view, "");
+  wait_history_view (view);
+  adw_view_stack_set_visible_child_name (_netlens_window_get_view_stack (window), "connections");
+}
+
 /* Save Capture…: the opened file's packets, each with its row's comment. */
 typedef struct
 {
@@ -1267,8 +1415,10 @@ test_history_view (void)
   netlens_history_view_set_custom (view, "yesterday-ish", NULL);
   g_assert_nonnull (netlens_history_view_get_message (view));
   netlens_history_view_set_custom (view, "2000-01-01", NULL);
+  wait_history_view (view);
   netlens_history_view_set_query (view, "port:");
-  g_assert_nonnull (netlens_history_view_get_message (view));
+  g_assert_nonnull (netlens_history_view_get_query_error (view));
+  g_assert_null (netlens_history_view_get_message (view));
 
   /* a damaged database: its message in the view */
   netlens_history_service_shutdown ();
@@ -1293,6 +1443,76 @@ test_history_view (void)
     g_assert_null (netlens_groups_view_get_message (hosts));
     g_assert_cmpuint (g_list_model_get_n_items (netlens_groups_view_get_model (hosts)), >, 0);
   }
+  adw_view_stack_set_visible_child_name (stack, "connections");
+}
+
+/* A row whose stored fields are damaged (a real history written by a headless run, one
+ * row's blob cut short with sqlite3): the page says how many rows are, the row is marked,
+ * and its detail pane says why; the other rows' panes say nothing of it. */
+static void
+test_history_damaged_row (void)
+{
+  AdwViewStack *stack = _netlens_window_get_view_stack (window);
+  NetlensHistoryView *view = NETLENS_HISTORY_VIEW (adw_view_stack_get_child_by_name (stack, "history"));
+  g_autofree char *db = g_build_filename (history_dir, "row-damaged.sqlite", NULL);
+  g_autofree char *netlens = g_build_filename (g_getenv ("NETLENS_BUILD_ROOT"), "src", "netlens", NULL);
+  const char *argv[] = { netlens, "--read", capture_path, "--export", "jsonl", "--output", "/dev/null",
+                         "--history-db", db, NULL };
+  g_autoptr(GError) error = NULL;
+  GtkSingleSelection *selection = netlens_history_view_get_selection (view);
+  sqlite3 *sql = NULL;
+  guint n_damaged = 0, n;
+  int status = 0;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_cmpint (sqlite3_open (db, &sql), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (sql, "UPDATE connections SET fields = substr (fields, 1, 12) WHERE id = "
+                                 "(SELECT id FROM connections WHERE length (fields) > 64 ORDER BY id LIMIT 1)",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_changes (sql), ==, 1);
+  sqlite3_close (sql);
+
+  netlens_history_service_shutdown ();
+  netlens_history_service_configure (db, FALSE);
+  adw_view_stack_set_visible_child_name (stack, "history");
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (view)), 2000);
+  netlens_history_view_set_custom (view, "2000-01-01", NULL);
+  netlens_history_view_set_query (view, "");
+  wait_history_view (view);
+  n = history_n_rows (view);
+  g_assert_null (netlens_history_view_get_message (view));
+  g_assert_cmpuint (n, ==, export_rows->len);   /* shown with what could be read */
+  g_test_message ("damaged row: %s", netlens_history_view_get_damaged_count (view));
+  g_assert_cmpstr (netlens_history_view_get_damaged_count (view), ==, "⚠ 1 damaged");
+
+  for (guint i = 0; i < n; i++)
+    {
+      const char *damage;
+
+      gtk_single_selection_set_selected (selection, i);
+      damage = netlens_history_view_get_damage (view);
+      if (damage == NULL)
+        continue;
+      n_damaged++;
+      g_test_message ("row %u: %s", i, damage);
+      g_assert_nonnull (strstr (damage, "damaged"));
+      g_assert_true (gtk_widget_get_visible (gtk_widget_get_parent (netlens_history_view_get_detail_pane (view))));
+    }
+  g_assert_cmpuint (n_damaged, ==, 1);
+  gtk_single_selection_set_selected (selection, GTK_INVALID_LIST_POSITION);
+  g_assert_null (netlens_history_view_get_damage (view));
+
+  /* a query that leaves it out (what came after its damage, its DPI results, is lost):
+   * no count */
+  netlens_history_view_set_query (view, "sni:/./");
+  wait_history_view (view);
+  g_assert_cmpuint (history_n_rows (view), >, 0);
+  g_assert_null (netlens_history_view_get_damaged_count (view));
+  netlens_history_view_set_query (view, "");
+  wait_history_view (view);
   adw_view_stack_set_visible_child_name (stack, "connections");
 }
 
@@ -1422,8 +1642,11 @@ main (int   argc,
   g_test_add_func ("/gui/window/geoip", test_geoip);
   g_test_add_func ("/gui/window/history-written", test_history_written);
   g_test_add_func ("/gui/window/history-ranges", test_history_ranges);
+  g_test_add_func ("/gui/window/history-filter-typed", test_history_filter_typed);
+  g_test_add_func ("/gui/window/history-query-error", test_history_query_error);
   g_test_add_func ("/gui/window/save-capture", test_save_capture);
   g_test_add_func ("/gui/window/history-view", test_history_view);
+  g_test_add_func ("/gui/window/history-damaged-row", test_history_damaged_row);
   g_test_add_func ("/gui/window/history-locked", test_history_locked);
   /* closes the window: last */
   g_test_add_func ("/gui/window/state-saved", test_state_saved);
