@@ -167,10 +167,13 @@ on_selected_cb (GtkSingleSelection *selection,
                                NULL, FALSE);
   if (damage != NULL)
     {
-      g_autofree char *text = g_strdup_printf (_("This row is damaged in the history: only part of it "
-                                                 "could be read (%s)"), damage);
+      g_autofree char *title = g_markup_escape_text (_("Damaged in the history"), -1);
+      g_autofree char *body = g_markup_escape_text (_("Only what was stored before the damage could "
+                                                      "be read; the rest of this row is missing."), -1);
+      g_autofree char *why = g_markup_escape_text (damage, -1);
+      g_autofree char *markup = g_strdup_printf ("<b>%s</b>\n%s\n<small>%s</small>", title, body, why);
 
-      gtk_label_set_text (GTK_LABEL (self->damage_label), text);
+      gtk_label_set_markup (GTK_LABEL (self->damage_label), markup);
     }
   else
     gtk_label_set_text (GTK_LABEL (self->damage_label), "");
