@@ -475,6 +475,7 @@ netlens_history_view_reload (NetlensHistoryView *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->serial++;
+  self->loading = FALSE;   /* a read cancelled here never reports */
   if (!compute_range (self, &since, &until, &error))
     {
       show_message (self, _("Not a time"), error->message);
