@@ -438,7 +438,7 @@ on_loaded_cb (GObject      *source,
   g_debug ("history view: %u rows (%u damaged), read in %.0f ms on the worker, "
            "shown in %.0f ms on the main thread", rows->len, range->n_damaged,
            (read_done - load->started) / 1000.0, (g_get_monotonic_time () - read_done) / 1000.0);
-  damaged = g_strdup_printf (g_dngettext (NULL, "⚠ %u damaged", "⚠ %u damaged", range->n_damaged),
+  damaged = g_strdup_printf (g_dngettext (NULL, "⚠ %u damaged row", "⚠ %u damaged rows", range->n_damaged),
                              range->n_damaged);
   gtk_label_set_text (GTK_LABEL (self->damaged_label), damaged);
   gtk_widget_set_visible (self->damaged_label, range->n_damaged > 0);

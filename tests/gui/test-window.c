@@ -1486,7 +1486,7 @@ test_history_damaged_row (void)
   g_assert_null (netlens_history_view_get_message (view));
   g_assert_cmpuint (n, ==, export_rows->len);   /* shown with what could be read */
   g_test_message ("damaged row: %s", netlens_history_view_get_damaged_count (view));
-  g_assert_cmpstr (netlens_history_view_get_damaged_count (view), ==, "⚠ 1 damaged");
+  g_assert_cmpstr (netlens_history_view_get_damaged_count (view), ==, "⚠ 1 damaged row");
 
   for (guint i = 0; i < n; i++)
     {
