@@ -847,8 +847,9 @@ run_history (NetlensOptions      *o,
   /* a damaged row is exported with what could be read: a partial result, said so */
   if (h.damaged > 0)
     {
-      g_printerr ("netlens: warning: %s: %" G_GUINT64_FORMAT " damaged rows, exported with what "
-                  "could be read (%s)\n", path, h.damaged, h.first_damage);
+      g_printerr ("netlens: warning: %s: %" G_GUINT64_FORMAT " damaged %s, exported with what "
+                  "could be read (%s)\n", path, h.damaged, h.damaged == 1 ? "row" : "rows",
+                  h.first_damage);
       if (code == NETLENS_EXIT_OK)
         code = NETLENS_EXIT_PARTIAL;
     }
