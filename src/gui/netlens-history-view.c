@@ -25,6 +25,7 @@
 #include "netlens-format.h"
 #include "netlens-history-service.h"
 #include "netlens-history-view.h"
+#include "netlens-query-bar.h"
 
 struct _NetlensHistoryView
 {
@@ -263,70 +264,6 @@ draw_graph (GtkDrawingArea *area,
   }
 }
 
-/* ---- the query's error (as the live table's filter bar shows it) ---- */
-
-static void
-show_query_error (NetlensHistoryView *self,
-                  const char         *text,
-                  int                 start,
-                  int                 end,
-                  const char         *message)
-{
-  g_autoptr(GString) markup = g_string_new (NULL);
-  g_autofree char *escaped_message = g_markup_escape_text (message, -1);
-  int len = (int) strlen (text);
-
-  g_string_append (markup, escaped_message);
-  if (start >= 0 && start <= len)
-    {
-      g_autofree char *before = g_markup_escape_text (text, start);
-      g_autofree char *bad = NULL;
-      g_autofree char *after = NULL;
-
-      end = CLAMP (end, start, len);
-      bad = g_markup_escape_text (text + start, end - start);
-      after = g_markup_escape_text (text + end, len - end);
-      g_string_append_printf (markup, "\n<tt>%s<span underline=\"error\" weight=\"bold\">%s%s</span>%s</tt>",
-                              before, bad, end == start ? "␣" : "", after);
-    }
-  gtk_label_set_markup (GTK_LABEL (self->query_error_label), markup->str);
-  gtk_widget_set_visible (self->query_error_label, TRUE);
-  gtk_widget_add_css_class (self->search_entry, "error");
-  gtk_accessible_update_state (GTK_ACCESSIBLE (self->search_entry),
-                               GTK_ACCESSIBLE_STATE_INVALID, GTK_ACCESSIBLE_INVALID_TRUE, -1);
-}
-
-static void
-hide_query_error (NetlensHistoryView *self)
-{
-  gtk_widget_set_visible (self->query_error_label, FALSE);
-  gtk_label_set_text (GTK_LABEL (self->query_error_label), "");
-  gtk_widget_remove_css_class (self->search_entry, "error");
-  gtk_accessible_reset_state (GTK_ACCESSIBLE (self->search_entry), GTK_ACCESSIBLE_STATE_INVALID);
-}
-
-/* TEXT without the whitespace-separated term around [START, END), or NULL (the live
- * window's rule: a bad term in the middle is left out, the rest filters). */
-static char *
-without_term (const char *text,
-              int         start,
-              int         end)
-{
-  int len = (int) strlen (text);
-  GString *out;
-
-  if (start < 0 || start > len)
-    return NULL;
-  end = CLAMP (end, start, len);
-  while (start > 0 && !g_ascii_isspace (text[start - 1]))
-    start--;
-  while (end < len && !g_ascii_isspace (text[end]))
-    end++;
-  out = g_string_new_len (text, start);
-  g_string_append (out, text + end);
-  return g_string_free (out, FALSE);
-}
-
 /* ---- loading ---- */
 
 gboolean
@@ -488,7 +425,8 @@ netlens_history_view_reload (NetlensHistoryView *self)
       /* netlens_history_view_set_query() keeps only a query that parses */
       if (!netlens_query_parse_full (self->query_text, &query, &start, &end, &error))
         {
-          show_query_error (self, self->query_text, start, end, error->message);
+          netlens_query_bar_show_error (GTK_LABEL (self->query_error_label), self->search_entry,
+                                        self->query_text, start, end, error->message);
           return;
         }
     }
@@ -536,28 +474,16 @@ apply_query (NetlensHistoryView *self,
              const char         *text,
              gboolean            force)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(NetlensQuery) query = NULL;
-  g_autofree char *rest = NULL;
+  g_autofree char *applied = NULL;
   g_autofree char *stripped = NULL;
-  const char *applied = text;
-  int start = -1, end = -1;
 
-  if (!netlens_query_parse_full (text, &query, &start, &end, &error))
-    {
-      g_autoptr(NetlensQuery) rest_query = NULL;
-
-      show_query_error (self, text, start, end, error->message);
-      if (end >= (int) strlen (text))
-        return;
-      rest = without_term (text, start, end);
-      if (rest == NULL || !netlens_query_parse_full (rest, &rest_query, NULL, NULL, NULL))
-        return;
-      applied = rest;
-    }
-  else
-    hide_query_error (self);
-  stripped = g_strstrip (g_strdup (applied));
+  /* as the live table's filter bar: an invalid query keeps the rows */
+  query = netlens_query_bar_parse (GTK_LABEL (self->query_error_label), self->search_entry,
+                                   text, &applied);
+  if (query == NULL)
+    return;
+  stripped = g_strstrip (g_steal_pointer (&applied));
   if (!force && g_strcmp0 (stripped, self->query_text) == 0)
     return;
   g_free (self->query_text);

@@ -37,6 +37,7 @@
 #include "netlens-history-view.h"
 #include "netlens-traffic-graph.h"
 #include "netlens-query.h"
+#include "netlens-query-bar.h"
 #include "netlens-row-selection.h"
 
 /* Rows this close to their timeout are dimmed (and say so in their tooltip). */
@@ -1306,94 +1307,20 @@ match_query (const NetlensConnection *conn,
   return netlens_query_match (data, conn);
 }
 
-static void
-show_query_error (NetlensWindow *self,
-                  const char    *text,
-                  int            start,
-                  int            end,
-                  const char    *message)
-{
-  g_autoptr(GString) markup = g_string_new (NULL);
-  g_autofree char *escaped_message = g_markup_escape_text (message, -1);
-  int len = (int) strlen (text);
-
-  g_string_append (markup, escaped_message);
-  if (start >= 0 && start <= len)
-    {
-      g_autofree char *before = g_markup_escape_text (text, start);
-      g_autofree char *bad = NULL;
-      g_autofree char *after = NULL;
-
-      end = CLAMP (end, start, len);
-      bad = g_markup_escape_text (text + start, end - start);
-      after = g_markup_escape_text (text + end, len - end);
-      g_string_append_printf (markup, "\n<tt>%s<span underline=\"error\" weight=\"bold\">%s%s</span>%s</tt>",
-                              before, bad, end == start ? "␣" : "", after);
-    }
-  gtk_label_set_markup (self->query_error_label, markup->str);
-  gtk_widget_set_visible (GTK_WIDGET (self->query_error_label), TRUE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->search_entry), "error");
-  gtk_accessible_update_state (GTK_ACCESSIBLE (self->search_entry),
-                               GTK_ACCESSIBLE_STATE_INVALID, GTK_ACCESSIBLE_INVALID_TRUE, -1);
-}
-
-static void
-hide_query_error (NetlensWindow *self)
-{
-  gtk_widget_set_visible (GTK_WIDGET (self->query_error_label), FALSE);
-  gtk_label_set_text (self->query_error_label, "");
-  gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
-  gtk_accessible_reset_state (GTK_ACCESSIBLE (self->search_entry), GTK_ACCESSIBLE_STATE_INVALID);
-}
-
-/* TEXT without the whitespace-separated term around [START, END), or NULL. */
-static char *
-without_term (const char *text,
-              int         start,
-              int         end)
-{
-  int len = (int) strlen (text);
-  GString *out;
-
-  if (start < 0 || start > len)
-    return NULL;
-  end = CLAMP (end, start, len);
-  while (start > 0 && !g_ascii_isspace (text[start - 1]))
-    start--;
-  while (end < len && !g_ascii_isspace (text[end]))
-    end++;
-  out = g_string_new_len (text, start);
-  g_string_append (out, text + end);
-  return g_string_free (out, FALSE);
-}
-
 void
 _netlens_window_apply_query (NetlensWindow *self,
                              const char    *text)
 {
-  g_autoptr(GError) error = NULL;
-  NetlensQuery *query = NULL;
+  NetlensQuery *query;
   NetlensQueryRelation relation;
   NetlensFilterChange change;
-  int start = -1, end = -1;
 
-  if (!netlens_query_parse_full (text, &query, &start, &end, &error))
-    {
-      g_autofree char *rest = NULL;
-
-      /* An invalid query never empties the table: the error is shown, and the rows
-       * stay those of the last valid query while the bad term is the one being typed
-       * at the end ("proto:" on the way to "proto:udp": no flicker, no work); a bad
-       * term elsewhere is left out and the rest of the query filters. */
-      show_query_error (self, text, start, end, error->message);
-      if (end >= (int) strlen (text))
-        return;
-      rest = without_term (text, start, end);
-      if (rest == NULL || !netlens_query_parse_full (rest, &query, NULL, NULL, NULL))
-        return;
-    }
-  else
-    hide_query_error (self);
+  /* An invalid query never empties the table ("proto:" on the way to "proto:udp": no
+   * flicker, no work; a bad term elsewhere is left out and the rest of the query filters) */
+  query = netlens_query_bar_parse (self->query_error_label, GTK_WIDGET (self->search_entry),
+                                   text, NULL);
+  if (query == NULL)
+    return;
 
   relation = netlens_query_relation (self->query, query);
   g_clear_pointer (&self->query, netlens_query_unref);
@@ -1460,7 +1387,8 @@ on_search_mode_changed_cb (GtkSearchBar  *bar,
           gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
           _netlens_window_apply_query (self, "");
         }
-      hide_query_error (self);
+      netlens_query_bar_hide_error (self->query_error_label,
+                                    GTK_WIDGET (self->search_entry));
       gtk_widget_grab_focus (GTK_WIDGET (self->column_view));
     }
 }
