@@ -1446,11 +1446,32 @@ on_table_key_pressed_cb (GtkEventControllerKey *controller,
   return on_entry_key_pressed_cb (controller, keyval, keycode, state, self);
 }
 
-static void
+/* The History page when it is shown: it has a query entry of its own (the live filter bar
+ * is hidden there), NULL on the live views. */
+static NetlensHistoryView *
+visible_history_view (NetlensWindow *self)
+{
+  GtkWidget *child = adw_view_stack_get_visible_child (self->view_stack);
+
+  return NETLENS_IS_HISTORY_VIEW (child) ? NETLENS_HISTORY_VIEW (child) : NULL;
+}
+
+/* The query entry of the page shown: the live filter bar, or the History page's own. */
+static GtkEditable *
 open_filter (NetlensWindow *self)
 {
-  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
-  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  NetlensHistoryView *history = visible_history_view (self);
+  GtkWidget *entry;
+
+  if (history != NULL)
+    entry = netlens_history_view_get_search_entry (history);
+  else
+    {
+      gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+      entry = GTK_WIDGET (self->search_entry);
+    }
+  gtk_widget_grab_focus (entry);
+  return GTK_EDITABLE (entry);
 }
 
 static gboolean
@@ -1488,8 +1509,10 @@ on_window_key_pressed_cb (GtkEventControllerKey *controller,
           set_detail_visible (self, FALSE);
           return TRUE;
         }
-      if (gtk_search_bar_get_search_mode (self->search_bar) ||
-          *gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0')
+      /* (not from the History page: the live filter bar is hidden there) */
+      if (visible_history_view (self) == NULL &&
+          (gtk_search_bar_get_search_mode (self->search_bar) ||
+           *gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0'))
         {
           gtk_search_bar_set_search_mode (self->search_bar, FALSE);
           return TRUE;
@@ -1502,16 +1525,18 @@ static void
 append_filter_term (NetlensWindow *self,
                     const char    *term)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  GtkEditable *entry = open_filter (self);
+  const char *text = gtk_editable_get_text (entry);
   g_autofree char *joined = NULL;
 
   if (*text != '\0')
     joined = g_strconcat (text, " ", term, NULL);
   else
     joined = g_strdup (term);
-  open_filter (self);
-  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), joined);
-  gtk_editable_set_position (GTK_EDITABLE (self->search_entry), -1);
+  gtk_editable_set_text (entry, joined);
+  gtk_editable_set_position (entry, -1);
+  if (entry != GTK_EDITABLE (self->search_entry))
+    return;   /* the History page reads its entry's changes itself */
   _netlens_window_apply_query (self, joined);
 }
 
@@ -1964,6 +1989,13 @@ on_visible_view_changed_cb (AdwViewStack  *stack,
                             NetlensWindow *self)
 {
   GtkWidget *child = adw_view_stack_get_visible_child (stack);
+  gboolean history = NETLENS_IS_HISTORY_VIEW (child);
+
+  /* The live filter bar filters the live views; the History page has its own entry (two
+   * query entries one above the other were one too many).  The live filter stays as it
+   * was for when a live view comes back. */
+  gtk_widget_set_visible (GTK_WIDGET (self->search_bar), !history);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->filter_button), !history);
 
   /* the keyboard follows the view (Ctrl+2, then the arrows move in the programs) */
   if (child == GTK_WIDGET (self->table_scroller))

@@ -1311,6 +1311,42 @@ test_history_query_error (void)
   adw_view_stack_set_visible_child_name (_netlens_window_get_view_stack (window), "connections");
 }
 
+/* On the History page the live filter bar is hidden (the page has its own entry): Ctrl+F
+ * goes to the page's entry, and Esc there leaves the live filter alone, which is back as
+ * it was on the live table. */
+static void
+test_history_own_query_bar (void)
+{
+  guint total;
+  GtkSearchBar *bar = _netlens_window_get_search_bar (window);
+  GtkEditable *live = GTK_EDITABLE (_netlens_window_get_search_entry (window));
+  AdwViewStack *stack = _netlens_window_get_view_stack (window);
+  NetlensHistoryView *view;
+  GtkWidget *entry, *focus;
+
+  adw_view_stack_set_visible_child_name (stack, "connections");
+  type_query ("proto:udp");
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (bar)));
+
+  view = show_history_page (&total);
+  entry = netlens_history_view_get_search_entry (view);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (bar)));
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (live)));
+  gtk_widget_grab_focus (GTK_WIDGET (_netlens_window_get_view_stack (window)));
+  press_keys ("ctrl+f");
+  focus = gtk_root_get_focus (GTK_ROOT (window));
+  g_assert_true (focus != NULL && (focus == entry || gtk_widget_is_ancestor (focus, entry)));
+  press_keys ("Escape Escape");
+  g_assert_true (gtk_search_bar_get_search_mode (bar));
+  g_assert_cmpstr (gtk_editable_get_text (live), ==, "proto:udp");
+
+  adw_view_stack_set_visible_child_name (stack, "connections");
+  WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (live)), 2000);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (bar)));
+  g_assert_cmpstr (gtk_editable_get_text (live), ==, "proto:udp");
+  type_query ("");
+}
+
 /* Save Capture…: the opened file's packets, each with its row's comment. */
 typedef struct
 {
@@ -1644,6 +1680,7 @@ main (int   argc,
   g_test_add_func ("/gui/window/history-ranges", test_history_ranges);
   g_test_add_func ("/gui/window/history-filter-typed", test_history_filter_typed);
   g_test_add_func ("/gui/window/history-query-error", test_history_query_error);
+  g_test_add_func ("/gui/window/history-own-query-bar", test_history_own_query_bar);
   g_test_add_func ("/gui/window/save-capture", test_save_capture);
   g_test_add_func ("/gui/window/history-view", test_history_view);
   g_test_add_func ("/gui/window/history-damaged-row", test_history_damaged_row);
